@@ -1,0 +1,264 @@
+"""Benchmark simsgd against NumPy and JAX on SGD over a noisy quadratic.
+
+Workload: ``runs`` independent runs of SGD (lr=0.1) on a diagonal quadratic with
+eigenvalues linspace(0.1, 1, dim), noise_std=1, x0=1, float64, recording the mean
+over runs of ||theta_t||^2 at every step 0..steps. Each implementation is checked
+against the exact expectation, and the raw normal-generation rate of simsgd's
+in-kernel generator is compared with NumPy's.
+
+    python benchmarks/bench_quadratic.py [--runs 10000] [--dim 100] [--steps 1000] [--repeats 3]
+"""
+import argparse
+import os
+import platform
+import statistics
+import time
+
+import numba
+import numpy as np
+from numba import prange
+
+import simsgd as ss
+from simsgd._rng import fill_normals, seed_key, seed_stream
+
+LR = 0.1
+SIGMA = 1.0
+X0 = 1.0
+SEED = 0
+
+
+def eigenvalues(dim):
+    return np.linspace(0.1, 1.0, dim)
+
+
+def exact_error_sq(lam, steps):
+    """E||theta_t||^2 for t = 0..steps (theta* = 0)."""
+    a = (1.0 - LR * lam) ** 2
+    t = np.arange(steps + 1)[:, None]
+    at = a**t
+    return (at * X0**2 + LR**2 * SIGMA**2 * (1.0 - at) / (1.0 - a)).sum(axis=1)
+
+
+def timed(fn, repeats):
+    """Median wall time of ``repeats`` calls and the last call's result."""
+    times = []
+    out = None
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        out = fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times), out
+
+
+# ---------------------------------------------------------------- simsgd
+
+def bench_simsgd(runs, dim, steps, repeats):
+    lam = eigenvalues(dim)
+    opt = ss.SGD(lr=LR)
+
+    def call(prob, r, s):
+        return ss.simulate(prob, opt, runs=r, steps=s, batch_size=1, seed=SEED,
+                           record_every=1, progress=False)
+
+    t0 = time.perf_counter()
+    call(ss.Quadratic(eigenvalues=lam[:2], noise_std=SIGMA, x0=X0), 2, 2)
+    first = time.perf_counter() - t0
+
+    prob = ss.Quadratic(eigenvalues=lam, noise_std=SIGMA, x0=X0)
+    kernel_times = []
+
+    def run():
+        res = call(prob, runs, steps)
+        kernel_times.append(res.meta["wall_time_s"])
+        return res
+
+    med, res = timed(run, repeats)
+    return {"median": med, "first": first, "kernel": statistics.median(kernel_times), "res": res}
+
+
+# ---------------------------------------------------------------- NumPy
+
+def numpy_sgd(runs, dim, steps):
+    """SGD as usually written in NumPy: a (runs, d) array and a Python loop over steps."""
+    lam = eigenvalues(dim)
+    rng = np.random.default_rng(SEED)
+    theta = np.full((runs, dim), X0)
+    curve = np.empty(steps + 1)
+    curve[0] = (theta**2).sum(1).mean()
+    for t in range(1, steps + 1):
+        z = rng.standard_normal((runs, dim))
+        g = lam * theta + SIGMA * z
+        theta -= LR * g
+        curve[t] = (theta**2).sum(1).mean()
+    return curve, theta
+
+
+def bench_numpy(runs, dim, steps, repeats):
+    med, (curve, theta) = timed(lambda: numpy_sgd(runs, dim, steps), repeats)
+    return {"median": med, "curve": curve, "final": (theta**2).sum(1)}
+
+
+# ---------------------------------------------------------------- JAX
+
+def bench_jax(runs, dim, steps, repeats):
+    try:
+        import jax
+    except ImportError as e:
+        print(f"JAX: skipped ({e})")
+        return None
+    jax.config.update("jax_enable_x64", True)
+    import jax.numpy as jnp
+
+    lam = jnp.asarray(eigenvalues(dim))
+    theta0 = jnp.full(dim, X0)
+
+    def one_run(key):
+        def step(theta, t):
+            # every draw feeds theta, so XLA cannot skip generating any of them
+            z = jax.random.normal(jax.random.fold_in(key, t), (dim,), dtype=jnp.float64)
+            theta = theta - LR * (lam * theta + SIGMA * z)
+            return theta, jnp.sum(theta**2)
+
+        _, err = jax.lax.scan(step, theta0, jnp.arange(steps))
+        return err
+
+    def simulate_jax(keys):
+        err = jax.vmap(one_run)(keys)  # (runs, steps)
+        curve = jnp.concatenate([jnp.sum(theta0**2)[None], err.mean(axis=0)])
+        return curve, err[:, -1]
+
+    keys = jax.random.split(jax.random.key(SEED), runs)
+    t0 = time.perf_counter()
+    compiled = jax.jit(simulate_jax).lower(keys).compile()
+    compile_s = time.perf_counter() - t0
+
+    def run():
+        return jax.block_until_ready(compiled(keys))
+
+    t0 = time.perf_counter()
+    run()  # warm call: first execution of the compiled program, same shapes
+    first_exec = time.perf_counter() - t0
+    med, (curve, final) = timed(run, repeats)
+    return {"median": med, "compile": compile_s, "first_exec": first_exec,
+            "curve": np.asarray(curve), "final": np.asarray(final), "version": jax.__version__}
+
+
+# ---------------------------------------------------------------- raw generators
+
+@numba.njit(parallel=True)
+def _seed_states(key, states):
+    for r in prange(states.shape[0]):
+        seed_stream(key, r, states[r])
+
+
+@numba.njit(parallel=True)
+def _kernel_normals(states, buf, steps):
+    n = buf.shape[1]
+    for r in prange(buf.shape[0]):
+        st = states[r]
+        out = buf[r]
+        for _ in range(steps):
+            fill_normals(st, out, n)
+
+
+def bench_generators(runs, dim, steps, repeats):
+    # 8 uint64 per row: each run's state has a cache line to itself (no false sharing)
+    states = np.zeros((runs, 8), dtype=np.uint64)
+    buf = np.empty((runs, dim))
+    _seed_states(np.uint64(seed_key(SEED)), states)
+
+    t0 = time.perf_counter()
+    _kernel_normals(states[:1].copy(), buf[:1].copy(), 1)
+    compile_s = time.perf_counter() - t0
+
+    med_k, _ = timed(lambda: _kernel_normals(states, buf, steps), repeats)
+    kernel_moments = (buf.mean(), buf.var())
+
+    rng = np.random.default_rng(SEED)
+
+    def numpy_normals():
+        for _ in range(steps):
+            rng.standard_normal(out=buf)
+
+    med_n, _ = timed(numpy_normals, repeats)
+    n = runs * dim * steps
+    return {"kernel_rate": n / med_k, "kernel_s": med_k, "compile": compile_s,
+            "kernel_moments": kernel_moments, "numpy_rate": n / med_n, "numpy_s": med_n}
+
+
+# ---------------------------------------------------------------- report
+
+def check_final(name, curve, final, exact, runs):
+    """Max relative deviation over steps, and at the final step also the z-score from the per-run spread."""
+    rel = np.abs(curve / exact - 1.0)
+    z = (curve[-1] - exact[-1]) / (final.std(ddof=1) / np.sqrt(runs))
+    print(f"  {name:7s} max rel dev over steps {rel.max():.2e}, final-step rel dev {rel[-1]:.2e}, "
+          f"final-step z {z:+.2f}")
+
+
+def fmt_rate(x):
+    return f"{x:.3g}"
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--runs", type=int, default=10_000)
+    p.add_argument("--dim", type=int, default=100)
+    p.add_argument("--steps", type=int, default=1_000)
+    p.add_argument("--repeats", type=int, default=3)
+    a = p.parse_args()
+    runs, dim, steps, repeats = a.runs, a.dim, a.steps, a.repeats
+    print(f"workload: {runs} runs x d={dim} x {steps} steps, float64, record every step; "
+          f"median of {repeats} repeats\n")
+
+    s = bench_simsgd(runs, dim, steps, repeats)
+    print(f"simsgd: first call (compile or numba-cache load, tiny problem) {s['first']:.2f} s; "
+          f"median {s['median']:.3f} s (kernel only {s['kernel']:.3f} s)")
+    n = bench_numpy(runs, dim, steps, repeats)
+    print(f"NumPy: median {n['median']:.3f} s")
+    j = bench_jax(runs, dim, steps, repeats)
+    if j is not None:
+        print(f"JAX {j['version']}: compile {j['compile']:.2f} s, first execution {j['first_exec']:.3f} s, "
+              f"median {j['median']:.3f} s")
+    g = bench_generators(runs, dim, steps, repeats)
+    print(f"generator kernel compile {g['compile']:.2f} s")
+
+    exact = exact_error_sq(eigenvalues(dim), steps)
+    res = s["res"]
+    mean, sem = res.mean("error_sq"), res.sem("error_sq")
+    pos = sem > 0  # step 0 is deterministic: every run starts at x0
+    z = (mean[pos] - exact[pos]) / sem[pos]
+    print("\ncorrectness vs exact E||theta_t||^2:")
+    print(f"  simsgd  max |z| over steps {np.abs(z).max():.2f} ({pos.sum()} steps), "
+          f"step 0 abs err {abs(mean[0] - exact[0]):.1e}, max rel dev {np.abs(mean / exact - 1).max():.2e}, "
+          f"diverged {int(res.diverged[-1])}")
+    check_final("NumPy", n["curve"], n["final"], exact, runs)
+    if j is not None:
+        check_final("JAX", j["curve"], j["final"], exact, runs)
+    m, v = g["kernel_moments"]
+    print(f"  kernel generator sample mean {m:+.1e}, var {v:.4f}")
+
+    work = runs * steps
+    rows = [("simsgd", s["median"]), ("NumPy", n["median"])]
+    if j is not None:
+        rows.append(("JAX jit+vmap+scan", j["median"]))
+    print("\n| implementation | median s | run-steps/s | speed-up vs NumPy | speed-up vs JAX |")
+    print("|---|---:|---:|---:|---:|")
+    for name, t in rows:
+        vs_jax = f"{j['median'] / t:.1f}x" if (j is not None and name == "simsgd") else "-"
+        print(f"| {name} | {t:.3f} | {fmt_rate(work / t)} | {n['median'] / t:.1f}x | {vs_jax} |")
+
+    print("\n| normal generator | median s | normals/s |")
+    print("|---|---:|---:|")
+    print(f"| simsgd fill_normals (numba prange, {numba.get_num_threads()} threads) | "
+          f"{g['kernel_s']:.3f} | {fmt_rate(g['kernel_rate'])} |")
+    print(f"| NumPy Generator.standard_normal (1 thread) | {g['numpy_s']:.3f} | {fmt_rate(g['numpy_rate'])} |")
+
+    jax_v = j["version"] if j is not None else "not installed"
+    print(f"\nnumba threads {numba.get_num_threads()}, CPUs {os.cpu_count()}, "
+          f"python {platform.python_version()}, numpy {np.__version__}, numba {numba.__version__}, "
+          f"jax {jax_v}, simsgd {ss.__version__}")
+
+
+if __name__ == "__main__":
+    main()

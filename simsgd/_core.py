@@ -1,0 +1,45 @@
+"""Target-independent kernel pieces: one run's steps between two records, and its start.
+
+These only read and write arrays they are given (no allocation, ``math`` not
+``np``), so the CPU driver and a device kernel can call them alike.
+"""
+from ._dispatch import optimizer_step, problem_grad, problem_metrics
+from ._jit import kernel
+from ._rng import seed_stream
+
+
+@kernel
+def start_run(key, run, rng, x, theta0, state):
+    """Seed the run's stream and reset its parameters and optimizer state."""
+    seed_stream(key, run, rng)
+    for i in range(x.shape[0]):
+        x[i] = theta0[i]
+    for s in range(state.shape[0]):
+        for i in range(state.shape[1]):
+            state[s, i] = 0.0
+
+
+@kernel
+def advance(t0, t1, x, state, g, work, rng, pkind, vec, mat, scal, okind, hyper):
+    """Apply updates t0+1 .. t1 (1-based step counts) to one run."""
+    for t in range(t0, t1):
+        problem_grad(pkind, x, rng, vec, mat, scal, work, g)
+        optimizer_step(okind, x, g, state, hyper, t + 1)
+
+
+# Beyond this a metric's square (summed over runs) could overflow the moments.
+DIVERGED_ABOVE = 1e100
+
+
+@kernel
+def measure(x, pkind, vec, mat, scal, work, out):
+    """Write the run's metrics into ``out``; return False if any left the finite range (the run diverged).
+
+    The finite range is ``|metric| <= DIVERGED_ABOVE``; NaN and inf are outside it.
+    """
+    problem_metrics(pkind, x, vec, mat, scal, work, out)
+    ok = True
+    for m in range(out.shape[0]):
+        if not abs(out[m]) <= DIVERGED_ABOVE:  # also false for NaN
+            ok = False
+    return ok

@@ -1,0 +1,65 @@
+"""The ``simsgd`` command: list, run and reproduce the studies; report the installation."""
+import argparse
+import json
+import sys
+import time
+
+
+def _add_run_options(p):
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--quick", dest="scale", action="store_const", const="quick", help="small scale (default)")
+    g.add_argument("--full", dest="scale", action="store_const", const="full", help="publication scale")
+    p.set_defaults(scale="quick")
+    p.add_argument("--seed", type=int, default=0, help="master seed (default 0)")
+    p.add_argument("--target", default="cpu", help="compute target (default cpu)")
+    p.add_argument("--out", default=None, help="results folder (default: results/ of the source tree)")
+
+
+def _parser():
+    ap = argparse.ArgumentParser(prog="simsgd", description=__doc__)
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    sub.add_parser("list", help="list the studies and the claims they cover")
+    r = sub.add_parser("run", help="run one study")
+    r.add_argument("name")
+    r.add_argument("--runs", type=int, default=None, help="override the number of runs")
+    r.add_argument("--replot", action="store_true", help="redraw the figure from saved data, no simulation")
+    _add_run_options(r)
+    rep = sub.add_parser("reproduce", help="run every study and rewrite results/index.json")
+    _add_run_options(rep)
+    sub.add_parser("info", help="versions, threads and targets")
+    return ap
+
+
+def main(argv=None):
+    args = _parser().parse_args(argv)
+    from . import studies
+
+    if args.cmd == "list":
+        for name in studies.names():
+            mod = studies.load(name)
+            doc = (mod.__doc__ or "").strip().splitlines()[0]
+            print(f"{name:20s} {','.join(mod.CLAIMS):14s} {doc}")
+        return 0
+    if args.cmd == "info":
+        from . import provenance
+        from .simulate import TARGETS
+
+        print(json.dumps({**provenance.versions(), **provenance.machine(), "targets": list(TARGETS)}, indent=2))
+        return 0
+    try:
+        todo = [args.name] if args.cmd == "run" else studies.names()
+        failed = 0
+        for name in todo:
+            t0 = time.perf_counter()
+            e = studies.run(name, scale=args.scale, runs=getattr(args, "runs", None), seed=args.seed,
+                            target=args.target, out=args.out, replot=getattr(args, "replot", False))
+            failed += e["verdict"] != "pass"
+            print(f"{name:20s} {e['verdict'].upper():4s}  {time.perf_counter() - t0:7.1f} s  {e['figure']}")
+        return 1 if failed else 0
+    except (ValueError, FileNotFoundError) as exc:
+        print(f"simsgd: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

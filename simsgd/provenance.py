@@ -1,0 +1,62 @@
+"""Provenance written beside every output: versions, commit, machine, time."""
+import datetime as _dt
+import os
+import platform
+import subprocess
+from importlib import metadata
+from pathlib import Path
+
+_PACKAGES = ("simsgd", "numpy", "numba", "llvmlite", "scipy", "matplotlib")
+
+
+def versions():
+    out = {"python": platform.python_version()}
+    for name in _PACKAGES:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = None
+    return out
+
+
+def git_commit(path):
+    """``{"commit": sha or None, "dirty": bool or None}`` of the repository holding ``path``."""
+    try:
+        sha = subprocess.run(["git", "rev-parse", "HEAD"], cwd=path, capture_output=True, text=True, timeout=10)
+        if sha.returncode != 0:
+            return {"commit": None, "dirty": None}
+        st = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=path,
+                            capture_output=True, text=True, timeout=10)
+        return {"commit": sha.stdout.strip(), "dirty": bool(st.stdout.strip())}
+    except (OSError, subprocess.SubprocessError):
+        return {"commit": None, "dirty": None}
+
+
+def machine():
+    import numba
+
+    return {
+        "platform": platform.platform(),
+        "processor": platform.machine(),
+        "cpu_count": os.cpu_count(),
+        "numba_threads": numba.get_num_threads(),
+        "numba_threading_layer": _threading_layer(),
+    }
+
+
+def _threading_layer():
+    import numba
+
+    try:
+        return numba.threading_layer()
+    except ValueError:  # no parallel kernel has run yet in this process
+        return None
+
+
+def now():
+    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+
+
+def record(path):
+    """Everything above for an output written under ``path``."""
+    return {"versions": versions(), **git_commit(Path(path)), "machine": machine(), "written_at": now()}

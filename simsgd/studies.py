@@ -1,0 +1,165 @@
+"""Running the study scripts: discover, simulate (resumably), judge, save, plot, index.
+
+A study is ``studies/<name>.py`` defining
+
+    CLAIMS = ("C13", ...)                      # claim IDs from the lecture
+    SCALES = {"quick": {...}, "full": {...}}   # JSON-ready parameters; "runs" is overridable
+    simulate(p, ctx) -> dict of arrays          # ctx.seed, ctx.target, ctx.point(...) for sweeps
+    verdict(data, p) -> (passed, numbers)       # computed from the data alone
+    plot(data, p, passed, numbers, path)        # drawn from the data alone
+
+and writes ``results/<name>/{data.npz, meta.json, <name>.png}`` plus its line in
+``results/index.json``. Replotting reads ``data.npz`` and ``meta.json`` only.
+"""
+import hashlib
+import importlib.util
+import json
+import shutil
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from . import provenance
+from . import _validate as V
+from .simulate import TARGETS
+
+_ROOT = Path(__file__).resolve().parent.parent
+
+
+def studies_dir():
+    """``studies/`` of the source tree this package runs from, else of the working directory."""
+    for base in (_ROOT, Path.cwd()):
+        if (base / "studies").is_dir():
+            return base / "studies"
+    raise FileNotFoundError("no studies/ folder next to the simsgd package or in the working directory")
+
+
+def default_results_dir():
+    return studies_dir().parent / "results"
+
+
+def names():
+    return sorted(p.stem for p in studies_dir().glob("*.py") if not p.stem.startswith("_"))
+
+
+def load(name):
+    V.choice("name", name, names())
+    path = studies_dir() / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(f"simsgd_study_{name}", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+class Context:
+    """What a study's ``simulate`` gets besides its parameters: seed, target, and resumable sweep points."""
+
+    def __init__(self, name, params, seed, target, cache_root, progress):
+        self.seed = seed
+        self.target = target
+        self.progress = progress
+        tag = json.dumps({"params": params, "seed": seed, "target": target}, sort_keys=True)
+        self.cache = Path(cache_root) / name / hashlib.sha1(tag.encode()).hexdigest()[:16]
+
+    def point(self, key, compute):
+        """``compute()`` (a dict of arrays) for sweep point ``key``, saved as it finishes.
+
+        An interrupted study run again with the same parameters reloads the points it finished.
+        """
+        path = self.cache / f"{key}.npz"
+        if path.exists():
+            with np.load(path) as f:
+                return {k: f[k] for k in f.files}
+        out = compute()
+        self.cache.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp.npz")
+        np.savez(tmp, **out)
+        tmp.replace(path)
+        return out
+
+
+def run(name, scale="quick", runs=None, seed=0, target="cpu", out=None, replot=False, progress=None):
+    """Run (or with ``replot`` only redraw) study ``name``; return its index entry."""
+    mod = load(name)
+    scale = V.choice("scale", scale, tuple(mod.SCALES))
+    seed = V.seed("seed", seed)
+    target = V.choice("target", target, TARGETS)
+    root = Path(out) if out is not None else default_results_dir()
+    folder = root / name
+    if replot:
+        meta = json.loads((folder / "meta.json").read_text())
+        with np.load(folder / "data.npz") as f:
+            data = {k: f[k] for k in f.files}
+        params = meta["params"]
+    else:
+        params = dict(mod.SCALES[scale])
+        if runs is not None:
+            params["runs"] = V.int_at_least("runs", runs, 2)
+        ctx = Context(name, params, seed, target, root.parent / ".simsgd-cache", progress)
+        t0 = time.perf_counter()
+        data = mod.simulate(params, ctx)
+        wall = time.perf_counter() - t0
+        folder.mkdir(parents=True, exist_ok=True)
+        np.savez_compressed(folder / "data.npz", **data)
+        meta = {
+            "study": name,
+            "claims": list(mod.CLAIMS),
+            "scale": scale,
+            "params": params,
+            "seed": seed,
+            "target": target,
+            "wall_time_s": round(wall, 3),
+            **provenance.record(_ROOT),
+        }
+        shutil.rmtree(ctx.cache, ignore_errors=True)
+    passed, numbers = mod.verdict(data, params)
+    numbers = _jsonable(numbers)
+    meta["verdict"] = "pass" if passed else "fail"
+    meta["numbers"] = numbers
+    (folder / "meta.json").write_text(json.dumps(meta, indent=2) + "\n")
+    figure = folder / f"{name}.png"
+    mod.plot(data, params, passed, numbers, figure)
+    entry = {
+        "name": name,
+        "claims": list(mod.CLAIMS),
+        "verdict": meta["verdict"],
+        "numbers": numbers,
+        "figure": str(figure.relative_to(root)),
+        "scale": meta.get("scale"),
+    }
+    _update_index(root, entry)
+    return entry
+
+
+def _update_index(root, entry):
+    path = root / "index.json"
+    entries = json.loads(path.read_text()) if path.exists() else []
+    entries = [e for e in entries if e["name"] != entry["name"]] + [entry]
+    entries.sort(key=lambda e: e["name"])
+    path.write_text(json.dumps(entries, indent=2) + "\n")
+
+
+def _jsonable(x):
+    if isinstance(x, dict):
+        return {str(k): _jsonable(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [_jsonable(v) for v in x]
+    if isinstance(x, np.ndarray):
+        return _jsonable(x.tolist())
+    if isinstance(x, (np.bool_, bool)):
+        return bool(x)
+    if isinstance(x, (np.integer,)):
+        return int(x)
+    if isinstance(x, (float, np.floating)):
+        x = float(x)
+        return x if np.isfinite(x) else str(x)
+    return x
+
+
+def main_for(path):
+    """``python studies/<name>.py [simsgd run options]``: the same as ``simsgd run <name>``."""
+    from .cli import main
+
+    sys.exit(main(["run", Path(path).stem, *sys.argv[1:]]))

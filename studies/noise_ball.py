@@ -1,0 +1,147 @@
+"""SGD's noise ball: exact second moment, the lecture's per-step recursion and bound, GD's linear rate.
+
+Claims C12 (GD converges linearly for alpha <= 2/(L+mu)) and C13 (the recursion
+E e_t <= alpha^2 M + (1 - alpha mu)^2 E e_{t-1} and the ball alpha M / (mu (2 - alpha mu)),
+attained for H = mu I with isotropic noise).
+"""
+import numpy as np
+
+import simsgd as ss
+from simsgd import theory
+from simsgd.stats import z_threshold, zscores
+
+CLAIMS = ("C12", "C13")
+_BASE = {"dim": 100, "mu": 0.1, "L": 1.0, "noise_std": 1.0, "x0": 1.0, "lr": 0.1, "batch_size": 1,
+         "steps": 600, "gd_steps": 200}
+SCALES = {"quick": {**_BASE, "runs": 2000}, "full": {**_BASE, "runs": 100_000}}
+
+
+def _problems(p):
+    spread = ss.Quadratic(np.linspace(p["mu"], p["L"], p["dim"]), p["noise_std"], p["x0"])
+    equal = ss.Quadratic(np.full(p["dim"], p["mu"]), p["noise_std"], p["x0"])
+    return spread, equal
+
+
+def simulate(p, ctx):
+    spread, equal = _problems(p)
+    out = {}
+    for tag, prob in (("spread", spread), ("equal", equal)):
+        r = ss.simulate(prob, ss.SGD(p["lr"]), runs=p["runs"], steps=p["steps"], batch_size=p["batch_size"],
+                        seed=ctx.seed, target=ctx.target, progress=ctx.progress)
+        out[f"{tag}_mean"], out[f"{tag}_sem"] = r.mean("error_sq"), r.sem("error_sq")
+        out[f"{tag}_loss_mean"], out[f"{tag}_loss_sem"] = r.mean("loss"), r.sem("loss")
+        out[f"{tag}_diverged"] = r.diverged
+        out["steps"] = r.steps
+    noiseless = ss.Quadratic(spread.eigenvalues, 0.0, p["x0"])
+    for tag, lr in (("gd_opt", theory.max_lr_for_bound(p["L"], p["mu"])), ("gd_small", p["lr"])):
+        r = ss.simulate(noiseless, ss.SGD(lr), runs=1, steps=p["gd_steps"], seed=ctx.seed, target=ctx.target)
+        out[f"{tag}_error"], out[f"{tag}_lr"] = r.mean("error_sq"), np.float64(lr)
+        out["gd_steps"] = r.steps
+    return out
+
+
+def _theory(p):
+    spread, equal = _problems(p)
+    t = np.arange(p["steps"] + 1)
+    a, B = p["lr"], p["batch_size"]
+    return {
+        "exact": theory.sgd_error_sq(t, a, spread.eigenvalues, spread.e0, spread.noise_var, B),
+        "exact_loss": theory.sgd_loss(t, a, spread.eigenvalues, spread.e0, spread.noise_var, B),
+        "bound": theory.bound_trajectory(t, np.sum(spread.e0**2), a, spread.M, spread.mu, B),
+        "equal_bound": theory.bound_trajectory(t, np.sum(equal.e0**2), a, equal.M, equal.mu, B),
+        "ball": theory.noise_ball_bound(a, spread.M, spread.mu, B),
+        "M": spread.M,
+    }
+
+
+def verdict(data, p):
+    th = _theory(p)
+    a, mu, B = p["lr"], p["mu"], p["batch_size"]
+    m, s = data["spread_mean"], data["spread_sem"]
+    K = m.size - 1
+    zc = z_threshold(4 * K)  # four families of K tests each
+    z_exact = np.abs(zscores(m[1:], s[1:], th["exact"][1:])).max()
+    z_loss = np.abs(zscores(data["spread_loss_mean"][1:], data["spread_loss_sem"][1:], th["exact_loss"][1:])).max()
+    # per-step recursion on the simulated means; the difference's SE is at most s_t + c s_{t-1}
+    c = (1 - a * mu) ** 2
+    rhs = theory.recursion_bound(m[:-1], a, th["M"], mu, B)
+    slack = (m[1:] - rhs) / (s[1:] + c * s[:-1] + 1e-300)
+    exact_rhs = theory.recursion_bound(th["exact"][:-1], a, th["M"], mu, B)
+    exact_ok = bool(np.all(th["exact"][1:] <= exact_rhs * (1 + 1e-12)))
+    z_equal = np.abs(zscores(data["equal_mean"][1:], data["equal_sem"][1:], th["equal_bound"][1:])).max()
+    final_ratio = m[-1] / th["ball"]
+    ratio_equal = data["equal_mean"][-1] / th["ball"]
+    # GD: the deterministic error matches (1 - alpha lambda)^(2t) and shrinks at least as fast as the rate
+    gd = {}
+    spread, _ = _problems(p)
+    for tag in ("gd_opt", "gd_small"):
+        lr = float(data[f"{tag}_lr"])
+        e = data[f"{tag}_error"]
+        t = data["gd_steps"]
+        ex = theory.sgd_error_sq(t, lr, spread.eigenvalues, spread.e0, 0.0)
+        rate = theory.gd_rate(lr, spread.eigenvalues)
+        gd[tag] = {
+            "lr": lr,
+            "max_rel_err_vs_exact": float(np.max(np.abs(e - ex) / ex)),
+            "rate_bound_sq": rate**2,
+            "worst_step_ratio": float(np.max(e[1:] / e[:-1])),
+            "observed_rate_sq": float((e[-1] / e[0]) ** (1.0 / t[-1])),
+        }
+    gd_ok = all(g["max_rel_err_vs_exact"] < 1e-9 and g["worst_step_ratio"] <= g["rate_bound_sq"] * (1 + 1e-12)
+                for g in gd.values())
+    numbers = {
+        "runs": p["runs"],
+        "z_critical": zc,
+        "max_abs_z_error_vs_exact": z_exact,
+        "max_abs_z_loss_vs_exact": z_loss,
+        "max_recursion_excess_z": float(slack.max()),
+        "exact_satisfies_recursion": exact_ok,
+        "final_error_sq": float(m[-1]),
+        "noise_ball_bound": th["ball"],
+        "final_over_bound": float(final_ratio),
+        "equality_case_max_abs_z_vs_bound": z_equal,
+        "equality_case_final_over_bound": float(ratio_equal),
+        "diverged": int(data["spread_diverged"][-1] + data["equal_diverged"][-1]),
+        "gd": gd,
+    }
+    passed = (z_exact < zc and z_loss < zc and slack.max() < zc and exact_ok and z_equal < zc
+              and m[-1] <= th["ball"] + zc * s[-1] and gd_ok and numbers["diverged"] == 0)
+    return passed, numbers
+
+
+def plot(data, p, passed, numbers, path):
+    from simsgd.plotting import band, style, verdict_title
+
+    th = _theory(p)
+    t = data["steps"]
+    with style() as plt:
+        fig, ax = plt.subplots(1, 3, figsize=(13, 3.9))
+        band(ax[0], t, data["spread_mean"], data["spread_sem"], f"SGD, {p['runs']} runs (95% band)")
+        ax[0].plot(t, th["exact"], "k--", lw=1.2, label="exact E||θ_t-θ*||²")
+        ax[0].plot(t, th["bound"], color="C1", lw=1.2, label="recursion bound")
+        ax[0].axhline(th["ball"], color="C1", ls=":", label="αM/(μ(2-αμ))")
+        ax[0].set(yscale="log", xlabel="step t", ylabel="E||θ_t - θ*||²")
+        verdict_title(ax[0], passed, f"spread spectrum, max|z| = {numbers['max_abs_z_error_vs_exact']:.2f}")
+        ax[0].legend()
+        band(ax[1], t, data["equal_mean"], data["equal_sem"], "SGD, H = μI, isotropic noise")
+        ax[1].plot(t, th["equal_bound"], "k--", lw=1.2, label="recursion bound (= exact here)")
+        ax[1].axhline(th["ball"], color="C1", ls=":", label="αM/(μ(2-αμ))")
+        ax[1].set(yscale="log", xlabel="step t", ylabel="E||θ_t - θ*||²",
+                  title=f"equality case: final/bound = {numbers['equality_case_final_over_bound']:.3f}")
+        ax[1].legend()
+        tg = data["gd_steps"]
+        for tag, color in (("gd_opt", "C0"), ("gd_small", "C2")):
+            g = numbers["gd"][tag]
+            ax[2].plot(tg, data[f"{tag}_error"], color=color, label=f"GD, α = {g['lr']:.3g}")
+            ax[2].plot(tg, data[f"{tag}_error"][0] * g["rate_bound_sq"] ** tg, color=color, ls=":",
+                       label=f"max|1-αλ|^(2t), rate² = {g['rate_bound_sq']:.4f}")
+        ax[2].set(yscale="log", xlabel="step t", ylabel="||θ_t - θ*||²", title="noise-free GD: linear convergence")
+        ax[2].legend()
+        fig.savefig(path)
+        plt.close(fig)
+
+
+if __name__ == "__main__":
+    from simsgd.studies import main_for
+
+    main_for(__file__)
