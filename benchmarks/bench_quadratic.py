@@ -31,14 +31,6 @@ def eigenvalues(dim):
     return np.linspace(0.1, 1.0, dim)
 
 
-def exact_error_sq(lam, steps):
-    """E||theta_t||^2 for t = 0..steps (theta* = 0)."""
-    a = (1.0 - LR * lam) ** 2
-    t = np.arange(steps + 1)[:, None]
-    at = a**t
-    return (at * X0**2 + LR**2 * SIGMA**2 * (1.0 - at) / (1.0 - a)).sum(axis=1)
-
-
 def timed(fn, repeats):
     """Median wall time of ``repeats`` calls and the last call's result."""
     times = []
@@ -223,7 +215,7 @@ def main():
     g = bench_generators(runs, dim, steps, repeats)
     print(f"generator kernel compile {g['compile']:.2f} s")
 
-    exact = exact_error_sq(eigenvalues(dim), steps)
+    exact = ss.theory.sgd_error_sq(np.arange(steps + 1), LR, eigenvalues(dim), X0, SIGMA**2)
     res = s["res"]
     mean, sem = res.mean("error_sq"), res.sem("error_sq")
     pos = sem > 0  # step 0 is deterministic: every run starts at x0

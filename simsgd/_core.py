@@ -8,7 +8,7 @@ from ._jit import kernel
 from ._rng import seed_stream
 
 
-@kernel
+@kernel(inline=True)
 def start_run(key, run, rng, x, theta0, state):
     """Seed the run's stream and reset its parameters and optimizer state."""
     seed_stream(key, run, rng)
@@ -19,7 +19,7 @@ def start_run(key, run, rng, x, theta0, state):
             state[s, i] = 0.0
 
 
-@kernel
+@kernel(inline=True)
 def advance(t0, t1, x, state, g, work, rng, pkind, vec, mat, scal, okind, hyper):
     """Apply updates t0+1 .. t1 (1-based step counts) to one run."""
     for t in range(t0, t1):
@@ -31,7 +31,7 @@ def advance(t0, t1, x, state, g, work, rng, pkind, vec, mat, scal, okind, hyper)
 DIVERGED_ABOVE = 1e100
 
 
-@kernel
+@kernel(inline=True)
 def measure(x, pkind, vec, mat, scal, work, out):
     """Write the run's metrics into ``out``; return False if any left the finite range (the run diverged).
 

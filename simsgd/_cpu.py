@@ -18,14 +18,14 @@ def run_chunks(c_lo, c_hi, chunk_size, n_runs, first_run, key, rec_steps,
                count, mean, m2, diverged, final):
     """Simulate chunks ``c_lo .. c_hi-1``; buffers indexed ``[c - c_lo]`` are that chunk's scratch."""
     n_rec = rec_steps.shape[0]
-    n_met = met_buf.shape[1]
+    n_met = met_buf.shape[2]
     for ci in prange(c_hi - c_lo):
         c = c_lo + ci
         state = state_buf[ci]
         work = work_buf[ci]
         g = g_buf[ci]
         rng = rng_buf[ci]
-        met = met_buf[ci]
+        met = met_buf[ci, 0]
         r_hi = min((c + 1) * chunk_size, n_runs)
         for r in range(c * chunk_size, r_hi):
             x = theta[r]

@@ -13,19 +13,19 @@ _quad_metrics = quadratic.metrics
 _sgd_step = sgd.step
 
 
-@kernel
+@kernel(inline=True)
 def problem_grad(kind, x, rng, vec, mat, scal, work, g):
     if kind == QUADRATIC:
         _quad_grad(x, rng, vec, mat, scal, work, g)
 
 
-@kernel
+@kernel(inline=True)
 def problem_metrics(kind, x, vec, mat, scal, work, out):
     if kind == QUADRATIC:
         _quad_metrics(x, vec, mat, scal, work, out)
 
 
-@kernel
+@kernel(inline=True)
 def optimizer_step(kind, theta, g, state, hyper, t):
     if kind == SGD:
         _sgd_step(theta, g, state, hyper, t)

@@ -135,7 +135,7 @@ def _rotation(rotation, d):
     return np.ascontiguousarray(q)
 
 
-@kernel
+@kernel(inline=True)
 def grad(x, rng, vec, mat, scal, work, g):
     """Write one noisy gradient at ``x`` into ``g``; ``work[0]`` holds the noise, ``work[1]`` Q^T(x - theta*)."""
     d = x.shape[0]
@@ -175,7 +175,7 @@ def grad(x, rng, vec, mat, scal, work, g):
             g[i] = s
 
 
-@kernel
+@kernel(inline=True)
 def metrics(x, vec, mat, scal, work, out):
     """``out[0] = ||x - theta*||^2``, ``out[1] = f(x) - f*``."""
     d = x.shape[0]

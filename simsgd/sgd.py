@@ -20,7 +20,7 @@ class SGD(Optimizer):
         self.lr = V.positive_finite("lr", lr)
 
 
-@kernel
+@kernel(inline=True)
 def step(theta, g, state, hyper, t):
     lr = hyper[0]
     for i in range(theta.shape[0]):

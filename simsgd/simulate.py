@@ -72,7 +72,7 @@ def simulate(problem, optimizer, runs, steps, batch_size=1, seed=0, target="cpu"
     work_buf = np.zeros((g_max, data.n_work, d))
     g_buf = np.zeros((g_max, d))
     rng_buf = np.zeros((g_max, 8), dtype=np.uint64)  # a cache line per chunk: no false sharing
-    met_buf = np.zeros((g_max, n_met))
+    met_buf = np.zeros((g_max, 8, n_met))  # row [c, 0] per chunk, 64+ bytes apart: no false sharing
 
     bar = _progress_bar(runs, progress)
     t_start = time.perf_counter()
