@@ -136,6 +136,18 @@ def _rotation(rotation, d):
 
 
 @kernel(inline=True)
+def _error_in_eigenbasis(x, ts, mat, y):
+    """y = Q^T (x - theta*)."""
+    d = x.shape[0]
+    for j in range(d):
+        y[j] = 0.0
+    for i in range(d):
+        e = x[i] - ts[i]
+        for j in range(d):
+            y[j] += mat[i, j] * e
+
+
+@kernel(inline=True)
 def grad(x, rng, vec, mat, scal, work, g):
     """Write one noisy gradient at ``x`` into ``g``; ``work[0]`` holds the noise, ``work[1]`` Q^T(x - theta*)."""
     d = x.shape[0]
@@ -160,12 +172,7 @@ def grad(x, rng, vec, mat, scal, work, g):
             g[i] = lam[i] * (x[i] - ts[i]) + sig[i] * z[i]
     else:
         y = work[1]
-        for j in range(d):
-            y[j] = 0.0
-        for i in range(d):
-            e = x[i] - ts[i]
-            for j in range(d):
-                y[j] += mat[i, j] * e
+        _error_in_eigenbasis(x, ts, mat, y)
         for j in range(d):
             y[j] = lam[j] * y[j] + sig[j] * z[j]
         for i in range(d):
@@ -190,14 +197,9 @@ def metrics(x, vec, mat, scal, work, out):
             loss += lam[i] * e * e
     else:
         y = work[1]
+        _error_in_eigenbasis(x, ts, mat, y)
         for j in range(d):
-            y[j] = 0.0
-        for i in range(d):
-            e = x[i] - ts[i]
-            err += e * e
-            for j in range(d):
-                y[j] += mat[i, j] * e
-        for j in range(d):
+            err += y[j] * y[j]  # Q is orthogonal: ||Q^T e|| = ||e||
             loss += lam[j] * y[j] * y[j]
     out[0] = err
     out[1] = 0.5 * loss
