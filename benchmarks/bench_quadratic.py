@@ -44,7 +44,7 @@ def timed(fn, repeats):
 
 # ---------------------------------------------------------------- simsgd
 
-def bench_simsgd(runs, dim, steps, repeats):
+def bench_simsgd(runs, dim, steps):
     lam = eigenvalues(dim)
     opt = ss.SGD(lr=LR)
 
@@ -57,15 +57,7 @@ def bench_simsgd(runs, dim, steps, repeats):
     first = time.perf_counter() - t0
 
     prob = ss.Quadratic(eigenvalues=lam, noise_std=SIGMA, x0=X0)
-    kernel_times = []
-
-    def run():
-        res = call(prob, runs, steps)
-        kernel_times.append(res.meta["wall_time_s"])
-        return res
-
-    med, res = timed(run, repeats)
-    return {"median": med, "first": first, "kernel": statistics.median(kernel_times), "res": res}
+    return {"run": lambda: call(prob, runs, steps), "first": first}
 
 
 # ---------------------------------------------------------------- NumPy
@@ -85,14 +77,13 @@ def numpy_sgd(runs, dim, steps):
     return curve, theta
 
 
-def bench_numpy(runs, dim, steps, repeats):
-    med, (curve, theta) = timed(lambda: numpy_sgd(runs, dim, steps), repeats)
-    return {"median": med, "curve": curve, "final": (theta**2).sum(1)}
+def bench_numpy(runs, dim, steps):
+    return {"run": lambda: numpy_sgd(runs, dim, steps)}
 
 
 # ---------------------------------------------------------------- JAX
 
-def bench_jax(runs, dim, steps, repeats):
+def bench_jax(runs, dim, steps):
     try:
         import jax
     except ImportError as e:
@@ -130,9 +121,7 @@ def bench_jax(runs, dim, steps, repeats):
     t0 = time.perf_counter()
     run()  # warm call: first execution of the compiled program, same shapes
     first_exec = time.perf_counter() - t0
-    med, (curve, final) = timed(run, repeats)
-    return {"median": med, "compile": compile_s, "first_exec": first_exec,
-            "curve": np.asarray(curve), "final": np.asarray(final), "version": jax.__version__}
+    return {"run": run, "compile": compile_s, "first_exec": first_exec, "version": jax.__version__}
 
 
 # ---------------------------------------------------------------- raw generators
@@ -203,20 +192,28 @@ def main():
     print(f"workload: {runs} runs x d={dim} x {steps} steps, float64, record every step; "
           f"median of {repeats} repeats\n")
 
-    s = bench_simsgd(runs, dim, steps, repeats)
-    print(f"simsgd: first call (compile or numba-cache load, tiny problem) {s['first']:.2f} s; "
-          f"median {s['median']:.3f} s (kernel only {s['kernel']:.3f} s)")
-    n = bench_numpy(runs, dim, steps, repeats)
-    print(f"NumPy: median {n['median']:.3f} s")
-    j = bench_jax(runs, dim, steps, repeats)
+    impls = {"simsgd": bench_simsgd(runs, dim, steps), "NumPy": bench_numpy(runs, dim, steps)}
+    j = bench_jax(runs, dim, steps)
     if j is not None:
-        print(f"JAX {j['version']}: compile {j['compile']:.2f} s, first execution {j['first_exec']:.3f} s, "
-              f"median {j['median']:.3f} s")
+        impls["JAX jit+vmap+scan"] = j
+    # rounds interleave the implementations, so a slow spell of a shared machine hits all of
+    # them; speed-ups are the median over rounds of the within-round ratios
+    times = {name: [] for name in impls}
+    out = {}
+    for _ in range(repeats):
+        for name, impl in impls.items():
+            t0 = time.perf_counter()
+            out[name] = impl["run"]()
+            times[name].append(time.perf_counter() - t0)
+    s = impls["simsgd"]
+    print(f"simsgd: first call (compile or numba-cache load, tiny problem) {s['first']:.2f} s")
+    if j is not None:
+        print(f"JAX {j['version']}: compile {j['compile']:.2f} s, first execution {j['first_exec']:.3f} s")
     g = bench_generators(runs, dim, steps, repeats)
     print(f"generator kernel compile {g['compile']:.2f} s")
 
     exact = ss.theory.sgd_error_sq(np.arange(steps + 1), LR, eigenvalues(dim), X0, SIGMA**2)
-    res = s["res"]
+    res = out["simsgd"]
     mean, sem = res.mean("error_sq"), res.sem("error_sq")
     pos = sem > 0  # step 0 is deterministic: every run starts at x0
     z = (mean[pos] - exact[pos]) / sem[pos]
@@ -224,21 +221,26 @@ def main():
     print(f"  simsgd  max |z| over steps {np.abs(z).max():.2f} ({pos.sum()} steps), "
           f"step 0 abs err {abs(mean[0] - exact[0]):.1e}, max rel dev {np.abs(mean / exact - 1).max():.2e}, "
           f"diverged {int(res.diverged[-1])}")
-    check_final("NumPy", n["curve"], n["final"], exact, runs)
+    curve, theta = out["NumPy"]
+    check_final("NumPy", curve, (theta**2).sum(1), exact, runs)
     if j is not None:
-        check_final("JAX", j["curve"], j["final"], exact, runs)
+        curve, final = out["JAX jit+vmap+scan"]
+        check_final("JAX", np.asarray(curve), np.asarray(final), exact, runs)
     m, v = g["kernel_moments"]
     print(f"  kernel generator sample mean {m:+.1e}, var {v:.4f}")
 
     work = runs * steps
-    rows = [("simsgd", s["median"]), ("NumPy", n["median"])]
-    if j is not None:
-        rows.append(("JAX jit+vmap+scan", j["median"]))
-    print("\n| implementation | median s | run-steps/s | speed-up vs NumPy | speed-up vs JAX |")
-    print("|---|---:|---:|---:|---:|")
-    for name, t in rows:
-        vs_jax = f"{j['median'] / t:.1f}x" if (j is not None and name == "simsgd") else "-"
-        print(f"| {name} | {t:.3f} | {fmt_rate(work / t)} | {n['median'] / t:.1f}x | {vs_jax} |")
+    med = {name: statistics.median(t) for name, t in times.items()}
+
+    def speedup(name, ref):
+        return statistics.median(r / t for r, t in zip(times[ref], times[name]))
+
+    print(f"\n| implementation | median s | min s | run-steps/s | speed-up vs NumPy | speed-up vs JAX |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for name in impls:
+        vs_jax = f"{speedup(name, 'JAX jit+vmap+scan'):.1f}x" if (j is not None and name == "simsgd") else "-"
+        print(f"| {name} | {med[name]:.3f} | {min(times[name]):.3f} | {fmt_rate(work / med[name])} | "
+              f"{speedup(name, 'NumPy'):.1f}x | {vs_jax} |")
 
     print("\n| normal generator | median s | normals/s |")
     print("|---|---:|---:|")

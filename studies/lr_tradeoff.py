@@ -111,10 +111,10 @@ def plot(data, p, passed, numbers, path):
         cmap = mpl.colormaps["viridis"]
         conv = [i for i, r in enumerate(rows) if r["regime"] != "diverges"]
         for j, i in enumerate(conv):
-            band(ax[0], np.maximum(t, 1), data["mean"][i], data["sem"][i],
+            band(ax[0], t + 1, data["mean"][i], data["sem"][i],
                  f"α = {rows[i]['lr']:.3g}" + ("" if rows[i]["regime"] == "bound holds" else " (> 2/(L+μ))"),
                  color=cmap(j / max(len(conv) - 1, 1)))
-        ax[0].set(xscale="log", yscale="log", xlabel="step t (+1 at t = 0)", ylabel="E||θ_t - θ*||²")
+        ax[0].set(xscale="log", yscale="log", xlabel="step t + 1", ylabel="E||θ_t - θ*||²")
         verdict_title(ax[0], passed, "larger α: faster into a larger ball")
         ax[0].legend(ncol=2)
         held = [r for r in rows if r["regime"] != "diverges"]
