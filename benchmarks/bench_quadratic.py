@@ -19,7 +19,7 @@ import numpy as np
 from numba import prange
 
 import simsgd as ss
-from simsgd._rng import fill_normals, seed_key, seed_stream
+from simsgd._rng import ZIGGURAT, fill_normals, seed_key, seed_stream
 
 LR = 0.1
 SIGMA = 1.0
@@ -139,7 +139,7 @@ def _kernel_normals(states, buf, steps):
         st = states[r]
         out = buf[r]
         for _ in range(steps):
-            fill_normals(st, out, n)
+            fill_normals(st, out, n, ZIGGURAT)
 
 
 def bench_generators(runs, dim, steps, repeats):

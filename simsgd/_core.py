@@ -9,21 +9,19 @@ from ._rng import seed_stream
 
 
 @kernel(inline=True)
-def start_run(key, run, rng, x, theta0, state):
-    """Seed the run's stream and reset its parameters and optimizer state."""
+def start_run(key, run, rng, state):
+    """Seed the run's stream and reset its optimizer state (the caller sets the starting point)."""
     seed_stream(key, run, rng)
-    for i in range(x.shape[0]):
-        x[i] = theta0[i]
     for s in range(state.shape[0]):
         for i in range(state.shape[1]):
             state[s, i] = 0.0
 
 
 @kernel(inline=True)
-def advance(t0, t1, x, state, g, work, rng, pkind, vec, mat, scal, okind, hyper):
+def advance(t0, t1, x, state, g, work, rng, zig, pkind, vec, mat, scal, okind, hyper):
     """Apply updates t0+1 .. t1 (1-based step counts) to one run."""
     for t in range(t0, t1):
-        problem_grad(pkind, x, rng, vec, mat, scal, work, g)
+        problem_grad(pkind, x, rng, zig, vec, mat, scal, work, g)
         optimizer_step(okind, x, g, state, hyper, t + 1)
 
 

@@ -14,9 +14,9 @@ _sgd_step = sgd.step
 
 
 @kernel(inline=True)
-def problem_grad(kind, x, rng, vec, mat, scal, work, g):
+def problem_grad(kind, x, rng, zig, vec, mat, scal, work, g):
     if kind == QUADRATIC:
-        _quad_grad(x, rng, vec, mat, scal, work, g)
+        _quad_grad(x, rng, zig, vec, mat, scal, work, g)
 
 
 @kernel(inline=True)

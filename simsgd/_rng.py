@@ -87,7 +87,10 @@ def _ziggurat_tables(c=256, r=3.6541528853610088, v=4.92867323399e-3):
     return x, x[1:] / x[:-1], np.exp(-0.5 * x * x)
 
 
-_ZIG_X, _ZIG_R, _ZIG_F = _ziggurat_tables()
+_X, _R, _F = _ziggurat_tables()
+# The tables travel as an argument (rows X, R, F), not as globals: a GPU would put globals in
+# constant memory, which serialises a warp's lookups at 32 different layers.
+ZIGGURAT = np.ascontiguousarray(np.stack([_X, np.append(_R, 0.0), _F]))
 _ZIG_TAIL = 3.6541528853610088
 _INV_2_52 = 1.0 / 4503599627370496.0
 
@@ -100,7 +103,7 @@ def _from_bits(bits):
 
 
 @kernel
-def _slow_path(state, g, u, i):
+def _slow_path(state, g, u, i, zig):
     """Finish a draw whose first try missed layer ``i``'s rectangle: the tail, or a wedge test (NaN if rejected)."""
     if i == 0:
         # tail beyond R (Marsaglia, 1964)
@@ -110,14 +113,14 @@ def _slow_path(state, g, u, i):
             if -2.0 * y >= x * x:
                 break
         return x - _ZIG_TAIL if u < 0.0 else _ZIG_TAIL - x
-    x = u * _ZIG_X[i]
-    if _ZIG_F[i + 1] + next_double(state, g) * (_ZIG_F[i] - _ZIG_F[i + 1]) < math.exp(-0.5 * x * x):
+    x = u * zig[0, i]
+    if zig[2, i + 1] + next_double(state, g) * (zig[2, i] - zig[2, i + 1]) < math.exp(-0.5 * x * x):
         return x
     return math.nan  # rejected: the caller draws afresh
 
 
 @kernel
-def normal(state, g):
+def normal(state, g, zig):
     """One N(0, 1) draw from generator ``g``: a 256-layer ziggurat on one 64-bit output.
 
     The top 52 bits give the uniform u in [-1, 1) and bits 3..10 the layer, so the two
@@ -127,28 +130,29 @@ def normal(state, g):
     """
     while True:
         u, i = _from_bits(next_u64(state, g))
-        if abs(u) < _ZIG_R[i]:
-            return u * _ZIG_X[i]
-        x = _slow_path(state, g, u, i)
+        if abs(u) < zig[1, i]:
+            return u * zig[0, i]
+        x = _slow_path(state, g, u, i, zig)
         if not math.isnan(x):
             return x
 
 
 @kernel
-def _finish(state, g, u, i):
+def _finish(state, g, u, i, zig):
     """The rare slow path of a draw from generator ``g``, on its state in memory."""
-    x = _slow_path(state, g, u, i)
+    x = _slow_path(state, g, u, i, zig)
     if math.isnan(x):
-        x = normal(state, g)
+        x = normal(state, g, zig)
     return x
 
 
 @kernel
-def fill_normals(state, out, n):
+def fill_normals(state, out, n, zig):
     """Write ``n`` independent N(0, 1) draws into ``out[0:n]``.
 
     Position k takes the next draw of generator A (even k) or B (odd k), the same
-    values as ``normal(state, 0 if k % 2 == 0 else 2)`` in that order. The fast path keeps
+    values as ``normal(state, 0 if k % 2 == 0 else 2, zig)`` in that order; ``zig`` is ``ZIGGURAT``
+    (or a copy of it, e.g. in a GPU block's shared memory). The fast path keeps
     both states in local variables (registers) and writes them back only around the rare
     slow path.
     """
@@ -167,16 +171,16 @@ def fill_normals(state, out, n):
         b1 = _rotl(b1, 37)
         u, i = _from_bits(x)
         v, j = _from_bits(y)
-        if abs(u) < _ZIG_R[i] and abs(v) < _ZIG_R[j]:
-            out[k] = u * _ZIG_X[i]
-            out[k + 1] = v * _ZIG_X[j]
+        if abs(u) < zig[1, i] and abs(v) < zig[1, j]:
+            out[k] = u * zig[0, i]
+            out[k + 1] = v * zig[0, j]
         else:
             state[0] = a0
             state[1] = a1
             state[2] = b0
             state[3] = b1
-            out[k] = u * _ZIG_X[i] if abs(u) < _ZIG_R[i] else _finish(state, 0, u, i)
-            out[k + 1] = v * _ZIG_X[j] if abs(v) < _ZIG_R[j] else _finish(state, 2, v, j)
+            out[k] = u * zig[0, i] if abs(u) < zig[1, i] else _finish(state, 0, u, i, zig)
+            out[k + 1] = v * zig[0, j] if abs(v) < zig[1, j] else _finish(state, 2, v, j, zig)
             a0 = state[0]
             a1 = state[1]
             b0 = state[2]
@@ -186,7 +190,7 @@ def fill_normals(state, out, n):
     state[2] = b0
     state[3] = b1
     if n % 2 == 1:
-        out[n - 1] = normal(state, 0)
+        out[n - 1] = normal(state, 0, zig)
 
 
 def seed_key(seed):

@@ -11,7 +11,7 @@ def _add_run_options(p):
     g.add_argument("--full", dest="scale", action="store_const", const="full", help="publication scale")
     p.set_defaults(scale="quick")
     p.add_argument("--seed", type=int, default=0, help="master seed (default 0)")
-    p.add_argument("--target", default="cpu", help="compute target (default cpu)")
+    p.add_argument("--target", default="cpu", help="compute target: cpu (default) or cuda")
     p.add_argument("--out", default=None, help="results folder (default: results/ of the source tree)")
 
 
@@ -41,10 +41,11 @@ def main(argv=None):
             print(f"{name:20s} {','.join(mod.CLAIMS):14s} {doc}")
         return 0
     if args.cmd == "info":
-        from . import provenance
+        from . import _cuda, provenance
         from .simulate import TARGETS
 
-        print(json.dumps({**provenance.versions(), **provenance.machine(), "targets": list(TARGETS)}, indent=2))
+        print(json.dumps({**provenance.versions(), **provenance.machine(), "targets": list(TARGETS),
+                          "cuda": _cuda.device_info()}, indent=2))
         return 0
     try:
         todo = [args.name] if args.cmd == "run" else studies.names()

@@ -6,7 +6,7 @@ import subprocess
 from importlib import metadata
 from pathlib import Path
 
-_PACKAGES = ("simsgd", "numpy", "numba", "llvmlite", "scipy", "matplotlib")
+_PACKAGES = ("simsgd", "numpy", "numba", "llvmlite", "numba-cuda", "scipy", "matplotlib")
 
 
 def versions():

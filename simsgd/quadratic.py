@@ -138,7 +138,7 @@ def _rotation(rotation, d):
 @kernel(inline=True)
 def _error_in_eigenbasis(x, ts, mat, y):
     """y = Q^T (x - theta*)."""
-    d = x.shape[0]
+    d = ts.shape[0]
     for j in range(d):
         y[j] = 0.0
     for i in range(d):
@@ -148,17 +148,17 @@ def _error_in_eigenbasis(x, ts, mat, y):
 
 
 @kernel(inline=True)
-def grad(x, rng, vec, mat, scal, work, g):
+def grad(x, rng, zig, vec, mat, scal, work, g):
     """Write one noisy gradient at ``x`` into ``g``; ``work[0]`` holds the noise, ``work[1]`` Q^T(x - theta*)."""
-    d = x.shape[0]
+    d = vec.shape[1]  # a run-time length: a GPU compiler that unrolled these loops would run out of registers
     z = work[0]
-    fill_normals(rng, z, d)
+    fill_normals(rng, z, d, zig)
     draws = int(scal[1])
     if draws > 1:
         # sum of `draws` standard normals; sigma/sqrt(B) * sum/sqrt(B) is the mean of B samples
         extra = work[2]
         for _ in range(draws - 1):
-            fill_normals(rng, extra, d)
+            fill_normals(rng, extra, d, zig)
             for i in range(d):
                 z[i] += extra[i]
         inv = 1.0 / math.sqrt(draws)
@@ -185,7 +185,7 @@ def grad(x, rng, vec, mat, scal, work, g):
 @kernel(inline=True)
 def metrics(x, vec, mat, scal, work, out):
     """``out[0] = ||x - theta*||^2``, ``out[1] = f(x) - f*``."""
-    d = x.shape[0]
+    d = vec.shape[1]  # run-time length, as in ``grad``
     lam = vec[0]
     ts = vec[1]
     err = 0.0

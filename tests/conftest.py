@@ -1,7 +1,13 @@
+import os
+
 import numpy as np
 import pytest
 
 import simsgd as ss
+
+# the simulator must be switched on before numba is imported: test_cuda_target.py runs that
+# folder in a process of its own
+collect_ignore = [] if os.environ.get("NUMBA_ENABLE_CUDASIM") == "1" else ["cudasim"]
 
 
 @pytest.fixture(scope="session")

@@ -21,7 +21,8 @@ def test_info():
     out = _cli("info")
     assert out.returncode == 0
     info = json.loads(out.stdout)
-    assert info["targets"] == ["cpu"] and info["numba"] and info["cpu_count"] >= 1
+    assert info["targets"] == ["cpu", "cuda"] and info["numba"] and info["cpu_count"] >= 1
+    assert "available" in info["cuda"]
 
 
 def test_run_and_replot(tmp_path):

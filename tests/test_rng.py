@@ -48,7 +48,7 @@ def _normals(seed, n, run=0):
     state = np.zeros(4, np.uint64)
     _rng.seed_stream(np.uint64(_rng.seed_key(seed)), run, state)
     out = np.empty(n)
-    _rng.fill_normals(state, out, n)
+    _rng.fill_normals(state, out, n, _rng.ZIGGURAT)
     return out
 
 
@@ -57,15 +57,15 @@ def test_fill_normals_interleaves_the_two_generators(n):
     a = _normals(3, n)
     state = np.zeros(4, np.uint64)
     _rng.seed_stream(np.uint64(_rng.seed_key(3)), 0, state)
-    b = np.array([_rng.normal(state, 0 if k % 2 == 0 else 2) for k in range(n)])
+    b = np.array([_rng.normal(state, 0 if k % 2 == 0 else 2, _rng.ZIGGURAT) for k in range(n)])
     assert np.array_equal(a, b)
     rest = np.empty(2)
-    _rng.fill_normals(state, rest, 2)  # the stream goes on where fill_normals left it
+    _rng.fill_normals(state, rest, 2, _rng.ZIGGURAT)  # the stream goes on where fill_normals left it
     again = np.empty(n + 2) if n % 2 == 0 else None
     if again is not None:
         state2 = np.zeros(4, np.uint64)
         _rng.seed_stream(np.uint64(_rng.seed_key(3)), 0, state2)
-        _rng.fill_normals(state2, again, n + 2)
+        _rng.fill_normals(state2, again, n + 2, _rng.ZIGGURAT)
         assert np.array_equal(again[n:], rest)
 
 

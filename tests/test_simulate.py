@@ -117,3 +117,19 @@ def test_progress_bar_can_be_forced(spread, capsys):
     res = ss.simulate(spread, ss.SGD(0.4), runs=10, steps=5, seed=0, progress=True)
     assert res.runs == 10
     assert "simulate" in capsys.readouterr().err
+
+
+def test_chunk_merge_equals_pooled_moments():
+    from simsgd.stats import merge_chunks
+
+    rng = np.random.default_rng(0)
+    sizes = [0, 5, 1, 17, 0, 9, 3]
+    data = [rng.normal(2.0, 3.0, (k, 4, 2)) for k in sizes]
+    count = np.array([[k] * 4 for k in sizes])
+    mean = np.stack([x.mean(0) if len(x) else np.zeros((4, 2)) for x in data])
+    m2 = np.stack([((x - x.mean(0)) ** 2).sum(0) if len(x) else np.zeros((4, 2)) for x in data])
+    n, mu, s = merge_chunks(count, mean, m2)
+    pooled = np.concatenate(data)
+    assert n.tolist() == [sum(sizes)] * 4
+    np.testing.assert_allclose(mu, pooled.mean(0), rtol=1e-13)
+    np.testing.assert_allclose(s, ((pooled - pooled.mean(0)) ** 2).sum(0), rtol=1e-12)

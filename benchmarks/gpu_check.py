@@ -1,0 +1,152 @@
+"""One prepared check of the CUDA target on a machine with an NVIDIA GPU.
+
+For d = 8 and d = 100: SGD (lr 0.1) on the quadratic with eigenvalues linspace(0.1, 1, d),
+noise_std 1, x0 1, float64, ``--runs`` runs x ``--steps`` steps recording every step:
+  - run-steps/s on the GPU (compilation excluded and reported apart);
+  - the share of time spent on per-step statistics (the same run recording only the last step);
+  - the first ``--cpu-runs`` runs recomputed on the CPU target with the same seed: largest
+    relative difference of the final parameters and the fraction that is bit-identical;
+  - the simulated mean against the exact E||theta_t - theta*||^2 (max |z| over steps);
+  - JAX (jit + vmap inside lax.scan, float64) on the same GPU and workload, side by side.
+Prints a table and writes everything to ``--json`` (default: $OUT/gpu_check.json when OUT is set).
+
+    python benchmarks/gpu_check.py              # full size, needs a GPU
+    NUMBA_ENABLE_CUDASIM=1 python benchmarks/gpu_check.py --tiny --no-jax   # the simulator, seconds
+"""
+import argparse
+import json
+import os
+import sys
+import time
+
+import numpy as np
+
+import simsgd as ss
+from simsgd import _cuda, provenance
+from simsgd.stats import zscores
+
+LR = 0.1
+SEED = 0
+
+
+def problem(d):
+    return ss.Quadratic(np.linspace(0.1, 1.0, d), noise_std=1.0, x0=1.0)
+
+
+def check_dim(d, runs, steps, cpu_runs, dtype):
+    prob, opt = problem(d), ss.SGD(LR)
+    t0 = time.perf_counter()
+    ss.simulate(prob, opt, runs=min(runs, 256), steps=2, seed=SEED, target="cuda", dtype=dtype, progress=False)
+    compile_s = time.perf_counter() - t0
+
+    res = ss.simulate(prob, opt, runs=runs, steps=steps, seed=SEED, target="cuda", dtype=dtype, progress=False)
+    wall = res.meta["wall_time_s"]
+    last = ss.simulate(prob, opt, runs=runs, steps=steps, seed=SEED, target="cuda", dtype=dtype,
+                       record_every=steps, progress=False)
+    wall_last = last.meta["wall_time_s"]
+
+    cpu = ss.simulate(prob, opt, runs=cpu_runs, steps=steps, seed=SEED, target="cpu", dtype=dtype,
+                      record_every=steps, progress=False)
+    g, c = res.theta[:cpu_runs], cpu.theta
+    rel = np.abs(g - c) / np.maximum(np.abs(c), 1e-300)
+    exact = ss.theory.sgd_error_sq(res.steps, LR, prob.eigenvalues, prob.e0, prob.noise_var)
+    z = zscores(res.mean("error_sq")[1:], res.sem("error_sq")[1:], exact[1:])
+    return {
+        "d": d, "runs": runs, "steps": steps, "dtype": dtype,
+        "compile_s": compile_s, "wall_s": wall, "run_steps_per_s": runs * steps / wall,
+        "wall_last_only_s": wall_last, "statistics_share": max(0.0, 1.0 - wall_last / wall),
+        "cpu_runs": cpu_runs, "max_rel_diff_vs_cpu": float(rel.max()),
+        "bit_identical_fraction": float(np.mean(g == c)),
+        "max_abs_z_vs_exact": float(np.abs(z).max()), "diverged": int(res.diverged[-1]),
+    }
+
+
+def check_jax(d, runs, steps):
+    try:
+        import jax
+        import jax.numpy as jnp
+    except ImportError as exc:
+        return {"d": d, "skipped": str(exc)}
+    jax.config.update("jax_enable_x64", True)
+    lam = jnp.asarray(np.linspace(0.1, 1.0, d))
+
+    def update(theta, z):
+        return theta - LR * (lam * theta + z)
+
+    @jax.jit
+    def simulate(key):
+        def step(theta, t):
+            z = jax.random.normal(jax.random.fold_in(key, t), (runs, d), dtype=jnp.float64)
+            theta = jax.vmap(update)(theta, z)
+            return theta, jnp.mean(jnp.sum(theta**2, axis=1))
+
+        theta, curve = jax.lax.scan(step, jnp.ones((runs, d)), jnp.arange(steps))
+        return curve, theta
+
+    key = jax.random.key(SEED)
+    t0 = time.perf_counter()
+    jax.block_until_ready(simulate(key))
+    first = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    curve, _ = jax.block_until_ready(simulate(key))
+    wall = time.perf_counter() - t0
+    exact = ss.theory.sgd_error_sq(np.arange(1, steps + 1), LR, np.linspace(0.1, 1.0, d), 1.0, 1.0)
+    return {"d": d, "backend": jax.default_backend(), "version": jax.__version__, "first_call_s": first,
+            "wall_s": wall, "run_steps_per_s": runs * steps / wall,
+            "final_rel_dev_vs_exact": float(abs(curve[-1] / exact[-1] - 1))}
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--runs", type=int, default=1_000_000)
+    ap.add_argument("--steps", type=int, default=1_000)
+    ap.add_argument("--cpu-runs", type=int, default=4096)
+    ap.add_argument("--dims", type=int, nargs="+", default=[8, 100])
+    ap.add_argument("--dtype", default="float64")
+    ap.add_argument("--tiny", action="store_true", help="simulator-sized: 64 runs, 6 steps, d = 3")
+    ap.add_argument("--no-jax", action="store_true")
+    ap.add_argument("--json", default=None)
+    a = ap.parse_args(argv)
+    if a.tiny:
+        a.runs, a.steps, a.cpu_runs, a.dims = 64, 6, 64, [3]
+        _cuda.THREADS_PER_BLOCK = 32
+        sys.setswitchinterval(1e-4)  # the simulator polls barriers under the GIL
+    out_path = a.json or (os.path.join(os.environ["OUT"], "gpu_check.json") if os.environ.get("OUT") else None)
+    report = {"device": _cuda.device_info(), "versions": provenance.versions(), "sgd": [], "jax": []}
+
+    def save():
+        if out_path:
+            with open(out_path, "w") as f:
+                json.dump(report, f, indent=2)
+
+    print(json.dumps(report["device"]), flush=True)
+    for d in a.dims:
+        r = check_dim(d, a.runs, a.steps, a.cpu_runs, a.dtype)
+        report["sgd"].append(r)
+        save()
+        print(json.dumps(r), flush=True)
+    if not a.no_jax:
+        for d in a.dims:
+            r = check_jax(d, a.runs, a.steps)
+            report["jax"].append(r)
+            save()
+            print(json.dumps(r), flush=True)
+
+    print(f"\n| d | simsgd run-steps/s | statistics share | JAX run-steps/s | simsgd / JAX | "
+          f"max rel diff vs CPU ({a.cpu_runs} runs) | bit-identical | max |z| vs exact |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|")
+    jax_by_d = {j["d"]: j for j in report["jax"] if "wall_s" in j}
+    for r in report["sgd"]:
+        j = jax_by_d.get(r["d"])
+        jr = f"{j['run_steps_per_s']:.3g}" if j else "-"
+        ratio = f"{r['run_steps_per_s'] / j['run_steps_per_s']:.1f}x" if j else "-"
+        print(f"| {r['d']} | {r['run_steps_per_s']:.3g} | {r['statistics_share']:.0%} | {jr} | {ratio} | "
+              f"{r['max_rel_diff_vs_cpu']:.1e} | {r['bit_identical_fraction']:.1%} | {r['max_abs_z_vs_exact']:.2f} |")
+    agree = all(r["max_rel_diff_vs_cpu"] <= (1e-9 if r["dtype"] == "float64" else 1e-4) for r in report["sgd"])
+    print(f"\nCPU/GPU agreement {'PASS' if agree else 'FAIL'}")
+    save()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

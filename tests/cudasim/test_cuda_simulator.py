@@ -1,0 +1,102 @@
+"""The CUDA target in numba's simulator (this folder runs only with NUMBA_ENABLE_CUDASIM=1 set at start-up).
+
+The simulator runs the kernel's Python body with the core's compiled CPU functions, so
+it checks the kernel's logic (streams, records, block reductions, chunked launches,
+divergence) against the CPU target; what only a real compiler catches is left to the
+PTX test.
+"""
+import numpy as np
+import pytest
+
+import simsgd as ss
+from simsgd import _cuda, theory
+from simsgd.stats import z_threshold, zscores
+
+
+@pytest.fixture(autouse=True)
+def small_blocks(monkeypatch):
+    # the simulator costs milliseconds per thread start and per barrier: keep blocks small
+    monkeypatch.setattr(_cuda, "THREADS_PER_BLOCK", 32)
+
+
+def _both(prob, opt, **kw):
+    return (ss.simulate(prob, opt, target="cpu", **kw), ss.simulate(prob, opt, target="cuda", **kw))
+
+
+def _assert_agree(cpu, gpu, rtol=1e-12):
+    np.testing.assert_array_equal(cpu.steps, gpu.steps)
+    np.testing.assert_array_equal(cpu.count, gpu.count)
+    np.testing.assert_array_equal(cpu.diverged, gpu.diverged)
+    np.testing.assert_allclose(gpu.theta, cpu.theta, rtol=rtol, atol=0)
+    for m in cpu.metrics:
+        np.testing.assert_allclose(gpu.final(m), cpu.final(m), rtol=rtol, atol=0)
+        np.testing.assert_allclose(gpu.mean(m), cpu.mean(m), rtol=1e-10)
+        np.testing.assert_allclose(gpu.var(m), cpu.var(m), rtol=1e-8)
+
+
+def test_same_streams_and_moments_as_the_cpu():
+    prob = ss.Quadratic(np.linspace(0.2, 1.0, 4), noise_std=[0.5, 1.0, 1.5, 2.0], x0=1.5, theta_star=-0.5)
+    cpu, gpu = _both(prob, ss.SGD(0.3), runs=80, steps=40, batch_size=3, seed=11, record_every=8)
+    _assert_agree(cpu, gpu)
+    assert gpu.meta["target"] == "cuda"
+
+
+def test_rotated_and_averaged_minibatches():
+    prob = ss.Quadratic(np.array([0.3, 0.6, 1.0]), noise_std=1.0, x0=[1.0, -1.0, 2.0], rotation=5,
+                        minibatch="average")
+    cpu, gpu = _both(prob, ss.SGD(0.4), runs=40, steps=20, batch_size=2, seed=3, record_every=5)
+    _assert_agree(cpu, gpu)
+
+
+def test_chunked_launches_equal_one_launch(monkeypatch):
+    prob = ss.Quadratic(np.linspace(0.2, 1.0, 3), noise_std=1.0, x0=1.0)
+    one = ss.simulate(prob, ss.SGD(0.5), runs=40, steps=12, seed=1, record_every=2, target="cuda")
+    monkeypatch.setattr(_cuda, "PARTIAL_BYTES", 1)  # one record per launch
+    many = ss.simulate(prob, ss.SGD(0.5), runs=40, steps=12, seed=1, record_every=2, target="cuda")
+    np.testing.assert_array_equal(one.theta, many.theta)
+    np.testing.assert_array_equal(one.mean("loss"), many.mean("loss"))
+    np.testing.assert_array_equal(one.var("loss"), many.var("loss"))
+
+
+def test_divergence_is_counted_the_same_way():
+    prob = ss.Quadratic(np.array([1.0]), noise_std=1.0, x0=0.0)
+    cpu, gpu = _both(prob, ss.SGD(2.5), runs=48, steps=700, seed=8, record_every=35)
+    np.testing.assert_array_equal(cpu.diverged, gpu.diverged)
+    np.testing.assert_array_equal(cpu.count, gpu.count)
+    assert gpu.diverged[-1] == 48 and (0 < gpu.diverged).any()
+
+
+def test_subsets_regenerate_on_the_gpu():
+    prob = ss.Quadratic(np.linspace(0.2, 1.0, 3), noise_std=1.0, x0=1.0)
+    full = ss.simulate(prob, ss.SGD(0.5), runs=64, steps=10, seed=2, record_every=10, target="cuda")
+    part = ss.simulate(prob, ss.SGD(0.5), runs=16, steps=10, seed=2, record_every=10, first_run=40,
+                       target="cuda")
+    np.testing.assert_array_equal(part.theta, full.theta[40:56])
+
+
+def test_float32_on_both_targets():
+    prob = ss.Quadratic(np.linspace(0.2, 1.0, 4), noise_std=1.0, x0=1.0)
+    cpu, gpu = _both(prob, ss.SGD(0.3), runs=64, steps=30, seed=4, record_every=10, dtype="float32")
+    assert cpu.meta["dtype"] == gpu.meta["dtype"] == "float32"
+    np.testing.assert_allclose(gpu.theta, cpu.theta, rtol=1e-5, atol=1e-6)
+    exact = theory.sgd_error_sq(cpu.steps, 0.3, prob.eigenvalues, prob.e0, prob.noise_var)
+    z = zscores(gpu.mean("error_sq")[1:], gpu.sem("error_sq")[1:], exact[1:])
+    assert np.abs(z).max() < z_threshold(z.size)
+
+
+def test_gpu_check_script_runs_tiny(tmp_path):
+    import runpy
+    import sys
+
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parents[2] / "benchmarks" / "gpu_check.py"
+    argv = sys.argv
+    sys.argv = [str(script), "--tiny", "--no-jax", "--json", str(tmp_path / "gpu.json")]
+    try:
+        with pytest.raises(SystemExit) as exit_info:
+            runpy.run_path(str(script), run_name="__main__")
+    finally:
+        sys.argv = argv
+    assert exit_info.value.code == 0
+    assert (tmp_path / "gpu.json").exists()
