@@ -10,6 +10,7 @@ recorded step with a fixed shared-memory tree (Chan et al., 1979), and a second 
 merges the block partials in block order, one thread per record. No float atomics.
 """
 import os
+import sys
 
 import numpy as np
 
@@ -33,6 +34,40 @@ if simulator():
     def _plain(a):
         """The NumPy array inside a simulated device array: compiled core functions cannot take the wrapper."""
         return getattr(a, "_ary", a)
+
+    def _lock_simulated_shared_memory():
+        """Make the simulator's first ``cuda.shared.array`` call per line atomic.
+
+        The simulator (numba-cuda 0.30) looks up a block's shared array by source line and
+        creates it on a miss without a lock, so two threads can each create their own copy
+        and a block reduction then silently merges nothing. Same lookup, under a lock.
+        """
+        import threading
+        import traceback
+
+        from numba.core import types
+        from numba.cuda.simulator import kernelapi
+        from numba.np import numpy_support
+
+        original = kernelapi.FakeCUDAShared.array
+        lock = threading.Lock()
+
+        def array(self, shape, dtype, alignment=None):
+            if shape == 0 or alignment is not None:
+                return original(self, shape, dtype, alignment)
+            if isinstance(dtype, types.Type):
+                dtype = numpy_support.as_dtype(dtype)
+            caller = traceback.extract_stack(sys._getframe())[-2][0:2]
+            with lock:
+                res = self._allocations.get(caller)
+                if res is None:
+                    res = self._allocations[caller] = np.empty(shape, dtype)
+            return res
+
+        kernelapi.FakeCUDAShared.array = array
+
+    if cuda is not None:
+        _lock_simulated_shared_memory()
 else:
     @kernel
     def _plain(a):
