@@ -20,13 +20,17 @@ def versions():
 
 
 def git_commit(path):
-    """``{"commit": sha or None, "dirty": bool or None}`` of the repository holding ``path``."""
+    """``{"commit": sha or None, "dirty": bool or None}`` of the repository holding ``path``.
+
+    ``dirty`` counts changes to tracked files outside ``results/``: outputs being rewritten
+    by the run itself do not make the code that produced them dirty.
+    """
     try:
         sha = subprocess.run(["git", "rev-parse", "HEAD"], cwd=path, capture_output=True, text=True, timeout=10)
         if sha.returncode != 0:
             return {"commit": None, "dirty": None}
-        st = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=path,
-                            capture_output=True, text=True, timeout=10)
+        st = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", ".", ":!results"],
+                            cwd=path, capture_output=True, text=True, timeout=10)
         return {"commit": sha.stdout.strip(), "dirty": bool(st.stdout.strip())}
     except (OSError, subprocess.SubprocessError):
         return {"commit": None, "dirty": None}
