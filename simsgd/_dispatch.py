@@ -4,13 +4,22 @@ Kinds are compile-time integers, so each branch is resolved once per call and
 the compiled kernel serves every problem/optimizer pair (and is cached on disk).
 """
 from ._jit import kernel
-from . import quadratic, sgd
+from . import adam, adaptive, momentum, quadratic, sgd
 
 QUADRATIC = quadratic.KIND
-SGD = sgd.KIND
 _quad_grad = quadratic.grad
 _quad_metrics = quadratic.metrics
-_sgd_step = sgd.step
+
+# one line per optimizer: kind -> step function (the kinds are checked to be distinct in the tests)
+SGD, _sgd = sgd.KIND, sgd.step
+MOMENTUM, _momentum = momentum.MOMENTUM, momentum.momentum_step
+HEAVY_BALL, _heavy_ball = momentum.HEAVY_BALL, momentum.heavy_ball_step
+ADAGRAD, _adagrad = adaptive.ADAGRAD, adaptive.adagrad_step
+RMSPROP, _rmsprop = adaptive.RMSPROP, adaptive.rmsprop_step
+ADADELTA, _adadelta = adaptive.ADADELTA, adaptive.adadelta_step
+ADAM, _adam = adam.ADAM, adam.adam_step
+ADAMAX, _adamax = adam.ADAMAX, adam.adamax_step
+NADAM, _nadam = adam.NADAM, adam.nadam_step
 
 
 @kernel(inline=True)
@@ -28,4 +37,20 @@ def problem_metrics(kind, x, vec, mat, scal, work, out):
 @kernel(inline=True)
 def optimizer_step(kind, theta, g, state, hyper, t):
     if kind == SGD:
-        _sgd_step(theta, g, state, hyper, t)
+        _sgd(theta, g, state, hyper, t)
+    elif kind == MOMENTUM:
+        _momentum(theta, g, state, hyper, t)
+    elif kind == HEAVY_BALL:
+        _heavy_ball(theta, g, state, hyper, t)
+    elif kind == ADAGRAD:
+        _adagrad(theta, g, state, hyper, t)
+    elif kind == RMSPROP:
+        _rmsprop(theta, g, state, hyper, t)
+    elif kind == ADADELTA:
+        _adadelta(theta, g, state, hyper, t)
+    elif kind == ADAM:
+        _adam(theta, g, state, hyper, t)
+    elif kind == ADAMAX:
+        _adamax(theta, g, state, hyper, t)
+    elif kind == NADAM:
+        _nadam(theta, g, state, hyper, t)

@@ -54,16 +54,16 @@ PTX = textwrap.dedent("""
         compute_capability = (9, 0)
         id = 0
     cuda.dispatcher.get_current_device = lambda: _Device()
-    for d, dtype in ((8, "float64"), (100, "float64"), (4, "float32")):
+    for d, dtype, opt in ((8, "float64", ss.SGD(0.1)), (100, "float64", ss.Adam(0.1)),
+                          (4, "float32", ss.Nadam(0.1))):
         prob = ss.Quadratic(np.linspace(0.1, 1.0, d), rotation=None if d > 4 else 1)
         data = prob._pack(2)
-        opt = ss.SGD(0.1)
         kern = _cuda.get_kernel(data.kind, opt.kind, d, opt.n_state, data.n_work, len(data.metrics), 128, dtype)
         f = lambda *s: np.zeros(s, dtype=dtype)
         from simsgd._rng import ZIGGURAT
         args = (np.zeros(3, np.int64), ZIGGURAT, 0, 3, np.uint64(1), 0, 10, data.vec.astype(dtype),
                 data.mat.astype(dtype), data.scal, opt._hyper(), f(d), f(10, d),
-                f(10, 1, d), np.zeros((10, 4), np.uint64), np.zeros(10, np.int8), np.zeros((10, 2)),
+                f(10, max(opt.n_state, 1), d), np.zeros((10, 4), np.uint64), np.zeros(10, np.int8), np.zeros((10, 2)),
                 np.zeros((1, 3), np.int64), np.zeros((1, 3, 2)), np.zeros((1, 3, 2)), np.zeros((1, 3), np.int64))
         sig = tuple(typeof(a) for a in args)
         ptx, _ = cuda.compile_ptx(kern.py_func, sig, cc=(9, 0))

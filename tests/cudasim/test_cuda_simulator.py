@@ -100,3 +100,14 @@ def test_gpu_check_script_runs_tiny(tmp_path):
         sys.argv = argv
     assert exit_info.value.code == 0
     assert (tmp_path / "gpu.json").exists()
+
+
+@pytest.mark.parametrize("opt", [ss.Momentum(0.2, bias_correction=True), ss.HeavyBall(0.1, 0.8, nesterov=True),
+                                 ss.Adagrad(0.3, initial_accumulator=0.1), ss.RMSProp(0.05, bias_correction=True),
+                                 ss.Adadelta(), ss.Adam(0.05), ss.AMSGrad(0.05, amsgrad_max="corrected"),
+                                 ss.Adamax(0.05, eps_in_max=True), ss.Nadam(0.05)],
+                         ids=lambda o: type(o).__name__)
+def test_every_optimizer_agrees_with_the_cpu(opt):
+    prob = ss.Quadratic(np.array([0.3, 1.0]), noise_std=[1.0, 0.3], x0=[1.0, -2.0])
+    cpu, gpu = _both(prob, opt, runs=32, steps=12, seed=9, record_every=6)
+    _assert_agree(cpu, gpu)
