@@ -3,7 +3,7 @@ from . import theory
 from .adam import AMSGrad, Adam, Adamax, Nadam
 from .adaptive import Adadelta, Adagrad, RMSProp
 from .frameworks import from_framework
-from .momentum import HeavyBall, Momentum
+from .momentum import HeavyBall, Momentum, Nesterov
 from .optimizer import Optimizer
 from .quadratic import Quadratic
 from .replay import replay
@@ -13,6 +13,6 @@ from .simulate import TARGETS, simulate
 
 __version__ = "0.1.0"
 
-__all__ = ["AMSGrad", "Adadelta", "Adagrad", "Adam", "Adamax", "HeavyBall", "Momentum", "Nadam", "Optimizer",
+__all__ = ["AMSGrad", "Adadelta", "Adagrad", "Adam", "Adamax", "HeavyBall", "Momentum", "Nadam", "Nesterov", "Optimizer",
            "Quadratic", "RMSProp", "Result", "SGD", "TARGETS", "from_framework", "replay", "simulate", "theory",
            "__version__"]

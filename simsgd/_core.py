@@ -3,7 +3,7 @@
 These only read and write arrays they are given (no allocation, ``math`` not
 ``np``), so the CPU driver and a device kernel can call them alike.
 """
-from ._dispatch import optimizer_step, problem_grad, problem_metrics
+from ._dispatch import optimizer_eval_point, optimizer_step, problem_grad, problem_metrics
 from ._jit import kernel
 from ._rng import seed_stream
 
@@ -18,10 +18,13 @@ def start_run(key, run, rng, state):
 
 
 @kernel(inline=True)
-def advance(t0, t1, x, state, g, work, rng, zig, pkind, vec, mat, scal, okind, hyper):
-    """Apply updates t0+1 .. t1 (1-based step counts) to one run."""
+def advance(t0, t1, x, state, g, p, work, rng, zig, pkind, vec, mat, scal, okind, hyper):
+    """Apply updates t0+1 .. t1 (1-based step counts) to one run; ``p`` holds a look-ahead point if needed."""
     for t in range(t0, t1):
-        problem_grad(pkind, x, rng, zig, vec, mat, scal, work, g)
+        if optimizer_eval_point(okind, x, state, hyper, p):
+            problem_grad(pkind, p, rng, zig, vec, mat, scal, work, g)
+        else:
+            problem_grad(pkind, x, rng, zig, vec, mat, scal, work, g)
         optimizer_step(okind, x, g, state, hyper, t + 1)
 
 

@@ -34,7 +34,7 @@ def run(data, optimizer, hyper, theta0, rec, runs, first_run, key, dtype, bar):
     g_max = min(CHUNKS_PER_CALL, n_chunks)
     state_buf = np.zeros((g_max, optimizer.n_state, d), dtype=dtype)
     work_buf = np.zeros((g_max, data.n_work, d), dtype=dtype)
-    g_buf = np.zeros((g_max, d), dtype=dtype)
+    g_buf = np.zeros((g_max, 2, d), dtype=dtype)  # the gradient and a look-ahead point
     rng_buf = np.zeros((g_max, 8), dtype=np.uint64)  # a cache line per chunk: no false sharing
     met_buf = np.zeros((g_max, 8, n_met))  # row [c, 0] per chunk, 64+ bytes apart: no false sharing
     vec, mat, th0 = data.vec.astype(dtype), data.mat.astype(dtype), theta0.astype(dtype)
@@ -62,7 +62,8 @@ def run_chunks(c_lo, c_hi, chunk_size, n_runs, first_run, key, rec_steps, zig,
         c = c_lo + ci
         state = state_buf[ci]
         work = work_buf[ci]
-        g = g_buf[ci]
+        g = g_buf[ci, 0]
+        pt = g_buf[ci, 1]
         rng = rng_buf[ci]
         met = met_buf[ci, 0]
         r_hi = min((c + 1) * chunk_size, n_runs)
@@ -72,7 +73,7 @@ def run_chunks(c_lo, c_hi, chunk_size, n_runs, first_run, key, rec_steps, zig,
             start_run(key, first_run + r, rng, state)
             t = 0
             for k in range(n_rec):
-                advance(t, rec_steps[k], x, state, g, work, rng, zig, pkind, vec, mat, scal, okind, hyper)
+                advance(t, rec_steps[k], x, state, g, pt, work, rng, zig, pkind, vec, mat, scal, okind, hyper)
                 t = rec_steps[k]
                 ok = measure(x, pkind, vec, mat, scal, work, met)
                 if not ok:

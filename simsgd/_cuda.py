@@ -151,6 +151,7 @@ def _build(pk, okd, d, n_state, n_work, n_met, tpb, dtype_name):
         x = cuda.local.array(d, fdt)
         st = cuda.local.array((rows, d), fdt)
         g = cuda.local.array(d, fdt)
+        pt = cuda.local.array(d, fdt)
         work = cuda.local.array((n_work, d), fdt)
         rs = cuda.local.array(STATE_WORDS, uint64)
         met = cuda.local.array(n_met, float64)
@@ -186,7 +187,7 @@ def _build(pk, okd, d, n_state, n_work, n_met, tpb, dtype_name):
                     met[m] = final[r, m]
         for k in range(k_lo, k_hi):
             if active and ok:
-                advance(t, rec_steps[k], x, st, g, work, rs, zig, pk, vec, mat, scal, okd, hyper)
+                advance(t, rec_steps[k], x, st, g, pt, work, rs, zig, pk, vec, mat, scal, okd, hyper)
                 ok = measure(x, pk, vec, mat, scal, work, met)
             t = rec_steps[k]
             counted = active and ok

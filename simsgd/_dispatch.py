@@ -20,6 +20,7 @@ ADADELTA, _adadelta = adaptive.ADADELTA, adaptive.adadelta_step
 ADAM, _adam = adam.ADAM, adam.adam_step
 ADAMAX, _adamax = adam.ADAMAX, adam.adamax_step
 NADAM, _nadam = adam.NADAM, adam.nadam_step
+NESTEROV, _lookahead = momentum.NESTEROV, momentum.lookahead_point  # steps like MOMENTUM
 
 
 @kernel(inline=True)
@@ -38,7 +39,7 @@ def problem_metrics(kind, x, vec, mat, scal, work, out):
 def optimizer_step(kind, theta, g, state, hyper, t):
     if kind == SGD:
         _sgd(theta, g, state, hyper, t)
-    elif kind == MOMENTUM:
+    elif kind == MOMENTUM or kind == NESTEROV:
         _momentum(theta, g, state, hyper, t)
     elif kind == HEAVY_BALL:
         _heavy_ball(theta, g, state, hyper, t)
@@ -54,3 +55,12 @@ def optimizer_step(kind, theta, g, state, hyper, t):
         _adamax(theta, g, state, hyper, t)
     elif kind == NADAM:
         _nadam(theta, g, state, hyper, t)
+
+
+@kernel(inline=True)
+def optimizer_eval_point(kind, theta, state, hyper, p):
+    """Write into ``p`` where the next gradient is evaluated and return True, or return False for ``theta``."""
+    if kind == NESTEROV:
+        _lookahead(theta, state, hyper, p)
+        return True
+    return False

@@ -5,6 +5,7 @@ from .optimizer import Optimizer
 
 MOMENTUM = 1
 HEAVY_BALL = 2
+NESTEROV = 9
 
 
 class Momentum(Optimizer):
@@ -48,6 +49,34 @@ class HeavyBall(Optimizer):
         self.nesterov = bool(nesterov)
         if self.nesterov and self.dampening != 0.0:
             raise ValueError("dampening must be 0 when nesterov=True")
+
+
+class Nesterov(Optimizer):
+    """Sutskever et al.'s (2013) Nesterov momentum in the lecture's notation: the gradient at the look-ahead point
+
+        g_t = grad f(theta_{t-1} - lr b1 m_{t-1}),   m_t = b1 m_{t-1} + (1 - b1) g_t,   theta_t = theta_{t-1} - lr m_t.
+
+    The simulator evaluates the gradient at the look-ahead point itself; ``HeavyBall(nesterov=True)``
+    is the frameworks' reparametrised form, which tracks the look-ahead variable instead.
+    """
+
+    kind = NESTEROV
+    n_state = 1
+    hyper_names = ("lr", "b1", "bias_correction")
+
+    def __init__(self, lr, b1=0.9):
+        self.lr = V.positive_finite("lr", lr)
+        self.b1 = V.in_interval("b1", b1, 0.0, 1.0, hi_open=True)
+        self.bias_correction = False
+
+
+@kernel(inline=True)
+def lookahead_point(theta, state, hyper, p):
+    """p = theta - lr b1 m: where Nesterov evaluates the next gradient."""
+    c = hyper[0] * hyper[1]
+    m = state[0]
+    for i in range(theta.shape[0]):
+        p[i] = theta[i] - c * m[i]
 
 
 @kernel(inline=True)

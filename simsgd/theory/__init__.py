@@ -1,4 +1,12 @@
 """Closed-form theory that the simulations are checked against; each module states its assumptions."""
+from .momentum import (
+    adam_effective_lr,
+    momentum_effective_lr,
+    momentum_error_sq,
+    momentum_error_sq_limit,
+    momentum_rate,
+    optimal_heavy_ball,
+)
 from .sgd import (
     bound_trajectory,
     gd_rate,
@@ -11,6 +19,12 @@ from .sgd import (
 )
 
 __all__ = [
+    "adam_effective_lr",
+    "momentum_effective_lr",
+    "momentum_error_sq",
+    "momentum_error_sq_limit",
+    "momentum_rate",
+    "optimal_heavy_ball",
     "bound_trajectory",
     "gd_rate",
     "max_lr_for_bound",

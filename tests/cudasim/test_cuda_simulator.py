@@ -103,6 +103,7 @@ def test_gpu_check_script_runs_tiny(tmp_path):
 
 
 @pytest.mark.parametrize("opt", [ss.Momentum(0.2, bias_correction=True), ss.HeavyBall(0.1, 0.8, nesterov=True),
+                                 ss.Nesterov(0.3, 0.8),
                                  ss.Adagrad(0.3, initial_accumulator=0.1), ss.RMSProp(0.05, bias_correction=True),
                                  ss.Adadelta(), ss.Adam(0.05), ss.AMSGrad(0.05, amsgrad_max="corrected"),
                                  ss.Adamax(0.05, eps_in_max=True), ss.Nadam(0.05)],
