@@ -55,22 +55,24 @@ def _system(c, b1, lam, nesterov=False):
 
 
 def momentum_error_sq(steps, lr, b1, eigenvalues, e0, noise_var, batch_size=1, bias_correction=False,
-                      nesterov=False):
+                      nesterov=False, at_lookahead=False):
     """Exact E||theta_t - theta*||^2 of EWMA momentum for t = 0..steps (m_0 = 0); shape (steps + 1,).
 
     ``e0``: initial error in the eigenbasis. For heavy ball (lr_hb, beta) call with
-    lr = lr_hb / (1 - beta), b1 = beta.
+    lr = lr_hb / (1 - beta), b1 = beta. ``at_lookahead`` gives E||theta_t - lr b1 m_t - theta*||^2
+    instead: the point the frameworks' Nesterov form stores as its parameters.
     """
     lam = np.asarray(eigenvalues, dtype=np.float64)
     q = np.broadcast_to(np.asarray(noise_var, dtype=np.float64), lam.shape) / batch_size
     S = np.zeros(lam.shape + (2, 2))
     S[:, 0, 0] = np.broadcast_to(np.asarray(e0, dtype=np.float64), lam.shape) ** 2
+    w = np.array([1.0, -lr * b1 if at_lookahead else 0.0])  # the measured point is w . (e, m)
     out = [S[:, 0, 0].sum()]
     for t in range(1, steps + 1):
         c = lr / (1.0 - b1**t) if bias_correction else lr
         A, b = _system(c, b1, lam, nesterov)
         S = A @ S @ np.swapaxes(A, -1, -2) + q[:, None, None] * b[:, :, None] * b[:, None, :]
-        out.append(S[:, 0, 0].sum())
+        out.append(float(np.einsum("i,nij,j->", w, S, w)))
     return np.array(out)
 
 
