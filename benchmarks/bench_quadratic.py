@@ -235,7 +235,7 @@ def main():
     def speedup(name, ref):
         return statistics.median(r / t for r, t in zip(times[ref], times[name]))
 
-    print(f"\n| implementation | median s | min s | run-steps/s | speed-up vs NumPy | speed-up vs JAX |")
+    print("\n| implementation | median s | min s | run-steps/s | speed-up vs NumPy | speed-up vs JAX |")
     print("|---|---:|---:|---:|---:|---:|")
     for name in impls:
         vs_jax = f"{speedup(name, 'JAX jit+vmap+scan'):.1f}x" if (j is not None and name == "simsgd") else "-"

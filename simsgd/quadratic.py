@@ -10,7 +10,7 @@ sigma^2 / B, is drawn exactly as one draw scaled by 1/sqrt(B), at the same cost 
 every B; ``minibatch="average"`` draws the B samples and averages them, at B times
 the cost, for checking the 1/B law without building it in.
 """
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 import math
 
 import numpy as np

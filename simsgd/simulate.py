@@ -1,5 +1,4 @@
 """``simulate``: validate, seed and allocate in Python, then run a compiled target."""
-import math
 import time
 
 import numpy as np

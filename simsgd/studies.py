@@ -63,6 +63,17 @@ class Context:
         tag = json.dumps({"params": params, "seed": seed, "target": target}, sort_keys=True)
         self.cache = Path(cache_root) / name / hashlib.sha1(tag.encode()).hexdigest()[:16]
 
+    def curve(self, key, problem, optimizer, runs, steps, metric="error_sq", **simulate_args):
+        """Mean, standard error and diverged counts of ``metric`` at the recorded steps, as sweep point ``key``."""
+        from .simulate import simulate
+
+        def compute():
+            r = simulate(problem, optimizer, runs=runs, steps=steps, seed=self.seed, target=self.target,
+                         progress=False, **simulate_args)
+            return {"mean": r.mean(metric), "sem": r.sem(metric), "diverged": r.diverged, "steps": r.steps}
+
+        return self.point(key, compute)
+
     def point(self, key, compute):
         """``compute()`` (a dict of arrays) for sweep point ``key``, saved as it finishes.
 

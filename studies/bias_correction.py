@@ -59,13 +59,7 @@ def simulate(p, ctx):
     for name, make in _RULES.items():
         for bc in (False, True):
             tag = f"{name}_{'corrected' if bc else 'plain'}"
-
-            def one(opt=make(p, bc), i=i):
-                r = ss.simulate(prob, opt, runs=p["runs"], steps=p["steps"], seed=ctx.seed, first_run=i * p["runs"],
-                                target=ctx.target, progress=False)
-                return {"mean": r.mean("error_sq"), "sem": r.sem("error_sq"), "diverged": r.diverged,
-                        "steps": r.steps}
-            r = ctx.point(tag, one)
+            r = ctx.curve(tag, prob, make(p, bc), p["runs"], p["steps"], first_run=i * p["runs"])
             out[f"{tag}_mean"], out[f"{tag}_sem"], out[f"{tag}_diverged"] = r["mean"], r["sem"], r["diverged"]
             out["steps"] = r["steps"]
             i += 1

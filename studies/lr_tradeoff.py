@@ -30,12 +30,8 @@ def simulate(p, ctx):
     prob = _problem(p)
     rows = []
     for i, lr in enumerate(_lrs(p)):
-        def one(lr=lr):
-            r = ss.simulate(prob, ss.SGD(lr), runs=p["runs"], steps=p["steps"], batch_size=p["batch_size"],
-                            seed=ctx.seed, target=ctx.target, record_every=p["record_every"], progress=False)
-            return {"mean": r.mean("error_sq"), "sem": r.sem("error_sq"), "diverged": r.diverged,
-                    "steps": r.steps}
-        rows.append(ctx.point(f"lr{i}", one))
+        rows.append(ctx.curve(f"lr{i}", prob, ss.SGD(lr), p["runs"], p["steps"], batch_size=p["batch_size"],
+                              record_every=p["record_every"]))
     return {
         "lr": _lrs(p),
         "steps": rows[0]["steps"],

@@ -25,12 +25,8 @@ def simulate(p, ctx):
     prob = _problem(p)
     rows = []
     for i, B in enumerate(p["batch_sizes"]):
-        def one(B=B, i=i):
-            r = ss.simulate(prob, ss.SGD(p["lr"]), runs=p["runs"], steps=p["steps"], batch_size=B,
-                            seed=ctx.seed, first_run=i * p["runs"], target=ctx.target, progress=False)
-            return {"mean": r.mean("error_sq"), "sem": r.sem("error_sq"), "diverged": r.diverged,
-                    "steps": r.steps}
-        rows.append(ctx.point(f"B{B}", one))
+        rows.append(ctx.curve(f"B{B}", prob, ss.SGD(p["lr"]), p["runs"], p["steps"], batch_size=B,
+                              first_run=i * p["runs"]))
     return {
         "batch_size": np.array(p["batch_sizes"]),
         "steps": rows[0]["steps"],

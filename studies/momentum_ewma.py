@@ -36,11 +36,7 @@ def simulate(p, ctx):
             "fast_momentum": ss.Momentum(p["fast_lr"], p["b1"]),
             "fast_sgd": ss.SGD(p["fast_lr"])}
     for i, (tag, opt) in enumerate(runs.items()):
-        def one(opt=opt, i=i):
-            r = ss.simulate(prob, opt, runs=p["runs"], steps=p["steps"], seed=ctx.seed, first_run=i * p["runs"],
-                            record_every=p["record_every"], target=ctx.target, progress=False)
-            return {"mean": r.mean("error_sq"), "sem": r.sem("error_sq"), "diverged": r.diverged, "steps": r.steps}
-        r = ctx.point(tag, one)
+        r = ctx.curve(tag, prob, opt, p["runs"], p["steps"], first_run=i * p["runs"], record_every=p["record_every"])
         out[f"{tag}_mean"], out[f"{tag}_sem"], out[f"{tag}_diverged"] = r["mean"], r["sem"], r["diverged"]
         out["steps"] = r["steps"]
     return out

@@ -46,14 +46,8 @@ def simulate(p, ctx):
         for noise in (False, True):
             for form in FORMS:
                 tag = f"k{kappa}_{'noisy' if noise else 'clean'}_{form}"
-
-                def one(prob=_problem(p, kappa, noise), opt=_optimizer(p, form), noise=noise, i=i):
-                    r = ss.simulate(prob, opt, runs=p["runs"] if noise else 2, steps=p["steps"], seed=ctx.seed,
-                                    first_run=i * p["runs"], record_every=p["record_every"], target=ctx.target,
-                                    progress=False)
-                    return {"mean": r.mean("error_sq"), "sem": r.sem("error_sq"), "diverged": r.diverged,
-                            "steps": r.steps}
-                r = ctx.point(tag, one)
+                r = ctx.curve(tag, _problem(p, kappa, noise), _optimizer(p, form), p["runs"] if noise else 2,
+                              p["steps"], first_run=i * p["runs"], record_every=p["record_every"])
                 out[f"{tag}_mean"], out[f"{tag}_sem"], out[f"{tag}_diverged"] = r["mean"], r["sem"], r["diverged"]
                 out["steps"] = r["steps"]
                 i += 1

@@ -46,11 +46,8 @@ def simulate(p, ctx):
     prob = _problem(p)
     rows = []
     for i, (name, kw) in enumerate(p["zoo"]):
-        def one(opt=ss.from_framework("keras", name, **kw), i=i):
-            r = ss.simulate(prob, opt, runs=p["runs"], steps=p["steps"], seed=ctx.seed, first_run=i * p["runs"],
-                            record_every=p["record_every"], target=ctx.target, progress=False)
-            return {"mean": r.mean("error_sq"), "sem": r.sem("error_sq"), "diverged": r.diverged, "steps": r.steps}
-        rows.append(ctx.point(f"opt{i}", one))
+        rows.append(ctx.curve(f"opt{i}", prob, ss.from_framework("keras", name, **kw), p["runs"], p["steps"],
+                              first_run=i * p["runs"], record_every=p["record_every"]))
     return {"steps": rows[0]["steps"], "mean": np.stack([r["mean"] for r in rows]),
             "sem": np.stack([r["sem"] for r in rows]), "diverged": np.stack([r["diverged"] for r in rows])}
 
