@@ -4,6 +4,7 @@ from .adam import AMSGrad, Adam, Adamax, Nadam
 from .adaptive import Adadelta, Adagrad, RMSProp
 from .frameworks import from_framework
 from .momentum import HeavyBall, Momentum, Nesterov
+from .online import OnlineLinear
 from .optimizer import Optimizer
 from .quadratic import Quadratic
 from .replay import replay
@@ -13,6 +14,6 @@ from .simulate import TARGETS, simulate
 
 __version__ = "0.1.0"
 
-__all__ = ["AMSGrad", "Adadelta", "Adagrad", "Adam", "Adamax", "HeavyBall", "Momentum", "Nadam", "Nesterov", "Optimizer",
+__all__ = ["AMSGrad", "Adadelta", "Adagrad", "Adam", "Adamax", "HeavyBall", "Momentum", "Nadam", "Nesterov", "OnlineLinear", "Optimizer",
            "Quadratic", "RMSProp", "Result", "SGD", "TARGETS", "from_framework", "replay", "simulate", "theory",
            "__version__"]

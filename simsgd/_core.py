@@ -3,7 +3,7 @@
 These only read and write arrays they are given (no allocation, ``math`` not
 ``np``), so the CPU driver and a device kernel can call them alike.
 """
-from ._dispatch import optimizer_eval_point, optimizer_step, problem_grad, problem_metrics
+from ._dispatch import optimizer_eval_point, optimizer_step, problem_grad, problem_metrics, problem_project
 from ._jit import kernel
 from ._rng import seed_stream
 
@@ -22,10 +22,11 @@ def advance(t0, t1, x, state, g, p, work, rng, zig, pkind, vec, mat, scal, okind
     """Apply updates t0+1 .. t1 (1-based step counts) to one run; ``p`` holds a look-ahead point if needed."""
     for t in range(t0, t1):
         if optimizer_eval_point(okind, x, state, hyper, p):
-            problem_grad(pkind, p, rng, zig, vec, mat, scal, work, g)
+            problem_grad(pkind, p, rng, zig, vec, mat, scal, work, g, t + 1)
         else:
-            problem_grad(pkind, x, rng, zig, vec, mat, scal, work, g)
+            problem_grad(pkind, x, rng, zig, vec, mat, scal, work, g, t + 1)
         optimizer_step(okind, x, g, state, hyper, t + 1)
+        problem_project(pkind, x, scal)
 
 
 # Beyond this a metric's square (summed over runs) could overflow the moments.

@@ -4,11 +4,13 @@ Kinds are compile-time integers, so each branch is resolved once per call and
 the compiled kernel serves every problem/optimizer pair (and is cached on disk).
 """
 from ._jit import kernel
-from . import adam, adaptive, momentum, quadratic, sgd
+from . import adam, adaptive, momentum, online, quadratic, sgd
 
 QUADRATIC = quadratic.KIND
 _quad_grad = quadratic.grad
 _quad_metrics = quadratic.metrics
+ONLINE = online.KIND
+_online_grad, _online_project, _online_metrics = online.grad, online.project, online.metrics
 
 # one line per optimizer: kind -> step function (the kinds are checked to be distinct in the tests)
 SGD, _sgd = sgd.KIND, sgd.step
@@ -24,15 +26,27 @@ NESTEROV, _lookahead = momentum.NESTEROV, momentum.lookahead_point  # steps like
 
 
 @kernel(inline=True)
-def problem_grad(kind, x, rng, zig, vec, mat, scal, work, g):
+def problem_grad(kind, x, rng, zig, vec, mat, scal, work, g, t):
+    """The stochastic gradient for update ``t`` (1-based)."""
     if kind == QUADRATIC:
         _quad_grad(x, rng, zig, vec, mat, scal, work, g)
+    elif kind == ONLINE:
+        _online_grad(x, rng, scal, g, t)
+
+
+@kernel(inline=True)
+def problem_project(kind, x, scal):
+    """Map x back onto the problem's feasible set after a step (unconstrained problems: nothing)."""
+    if kind == ONLINE:
+        _online_project(x, scal)
 
 
 @kernel(inline=True)
 def problem_metrics(kind, x, vec, mat, scal, work, out):
     if kind == QUADRATIC:
         _quad_metrics(x, vec, mat, scal, work, out)
+    elif kind == ONLINE:
+        _online_metrics(x, scal, out)
 
 
 @kernel(inline=True)

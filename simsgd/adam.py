@@ -26,14 +26,16 @@ class Adam(Optimizer):
 
     ``amsgrad`` (Reddi, Kale & Kumar 2018) replaces v by its running maximum: of the raw v_t
     (PyTorch, Keras; ``amsgrad_max="raw"``) or of v_hat (optax; ``"corrected"``). The paper's
-    AMSGrad has no bias correction: ``bias_correction=False``.
+    AMSGrad has no bias correction: ``bias_correction=False``. ``lr_sqrt_decay`` uses lr / sqrt(t)
+    at step t, the schedule of Reddi et al.'s analysis.
     """
 
     kind = ADAM
-    hyper_names = ("lr", "b1", "b2", "eps", "bias_correction", "eps_mode", "amsgrad", "amsgrad_corrected")
+    hyper_names = ("lr", "b1", "b2", "eps", "bias_correction", "eps_mode", "amsgrad", "amsgrad_corrected",
+                   "lr_sqrt_decay")
 
     def __init__(self, lr, b1=0.9, b2=0.999, eps=1e-8, bias_correction=True, eps_placement="inside",
-                 amsgrad=False, amsgrad_max="raw"):
+                 amsgrad=False, amsgrad_max="raw", lr_sqrt_decay=False):
         self.lr = V.positive_finite("lr", lr)
         self.b1 = V.in_interval("b1", b1, 0.0, 1.0, hi_open=True)
         self.b2 = V.in_interval("b2", b2, 0.0, 1.0, hi_open=True)
@@ -44,6 +46,7 @@ class Adam(Optimizer):
         self.amsgrad = bool(amsgrad)
         V.choice("amsgrad_max", amsgrad_max, ("raw", "corrected"))
         self.amsgrad_corrected = amsgrad_max == "corrected"
+        self.lr_sqrt_decay = bool(lr_sqrt_decay)
         self.n_state = 3 if self.amsgrad else 2
 
 
@@ -51,8 +54,8 @@ class AMSGrad(Adam):
     """Adam with ``amsgrad=True`` (see ``Adam``)."""
 
     def __init__(self, lr, b1=0.9, b2=0.999, eps=1e-8, bias_correction=True, eps_placement="inside",
-                 amsgrad_max="raw"):
-        super().__init__(lr, b1, b2, eps, bias_correction, eps_placement, True, amsgrad_max)
+                 amsgrad_max="raw", lr_sqrt_decay=False):
+        super().__init__(lr, b1, b2, eps, bias_correction, eps_placement, True, amsgrad_max, lr_sqrt_decay)
 
 
 class Adamax(Optimizer):
@@ -101,6 +104,8 @@ class Nadam(Optimizer):
 @kernel(inline=True)
 def adam_step(theta, g, state, hyper, t):
     lr, b1, b2, eps = hyper[0], hyper[1], hyper[2], hyper[3]
+    if hyper[8] != 0.0:
+        lr = lr / math.sqrt(t)
     bc1 = 1.0 - b1**t if hyper[4] != 0.0 else 1.0
     bc2 = 1.0 - b2**t if hyper[4] != 0.0 else 1.0
     mode = int(hyper[5])

@@ -54,10 +54,14 @@ PTX = textwrap.dedent("""
         compute_capability = (9, 0)
         id = 0
     cuda.dispatcher.get_current_device = lambda: _Device()
-    for d, dtype, opt in ((8, "float64", ss.SGD(0.1)), (100, "float64", ss.Adam(0.1)),
-                          (4, "float32", ss.Nadam(0.1))):
-        prob = ss.Quadratic(np.linspace(0.1, 1.0, d), rotation=None if d > 4 else 1)
-        data = prob._pack(2)
+    cases = [(8, "float64", ss.SGD(0.1), None), (100, "float64", ss.Adam(0.1), None),
+             (4, "float32", ss.Nadam(0.1), None), (1, "float64", ss.AMSGrad(0.1, lr_sqrt_decay=True), "online")]
+    for d, dtype, opt, kind in cases:
+        if kind == "online":
+            prob, data = ss.OnlineLinear(stochastic=True), ss.OnlineLinear(stochastic=True)._pack(1)
+        else:
+            prob = ss.Quadratic(np.linspace(0.1, 1.0, d), rotation=None if d > 4 else 1)
+            data = prob._pack(2)
         kern = _cuda.get_kernel(data.kind, opt.kind, d, opt.n_state, data.n_work, len(data.metrics), 128, dtype)
         f = lambda *s: np.zeros(s, dtype=dtype)
         from simsgd._rng import ZIGGURAT
@@ -84,4 +88,4 @@ def test_kernels_compile_to_ptx_for_sm90():
     if "NO-NVVM" in out.stdout:
         pytest.skip("NVVM (libnvvm) is not available here: " + out.stdout.strip()[-300:])
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-6000:]
-    assert out.stdout.count("PTX") == 4
+    assert out.stdout.count("PTX") == 5

@@ -112,3 +112,12 @@ def test_every_optimizer_agrees_with_the_cpu(opt):
     prob = ss.Quadratic(np.array([0.3, 1.0]), noise_std=[1.0, 0.3], x0=[1.0, -2.0])
     cpu, gpu = _both(prob, opt, runs=32, steps=12, seed=9, record_every=6)
     _assert_agree(cpu, gpu)
+
+
+@pytest.mark.parametrize("stochastic", [False, True])
+def test_online_problem_with_projection_agrees_with_the_cpu(stochastic):
+    prob = ss.OnlineLinear(stochastic=stochastic)
+    opt = ss.Adam(0.5, 0.9, 0.99, 1e-8, bias_correction=False, eps_placement="outside", amsgrad=True,
+                  lr_sqrt_decay=True)
+    cpu, gpu = _both(prob, opt, runs=32, steps=30, seed=5, record_every=10)
+    _assert_agree(cpu, gpu)
