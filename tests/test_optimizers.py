@@ -42,8 +42,10 @@ def test_lecture_bias_correction_numbers():
 
 
 def test_kinds_are_distinct():
-    kinds = [v for k, v in vars(_dispatch).items() if k.isupper() and k != "QUADRATIC"]
+    problems = {"QUADRATIC", "ONLINE"}
+    kinds = [v for k, v in vars(_dispatch).items() if k.isupper() and k not in problems]
     assert len(kinds) == len(set(kinds)) >= 9
+    assert len({getattr(_dispatch, k) for k in problems}) == len(problems)
 
 
 @pytest.mark.parametrize("make,pattern", [
