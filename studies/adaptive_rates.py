@@ -1,6 +1,6 @@
 """Per-coordinate adaptive rates: Adagrad, RMSProp, Adam, Adamax, Nadam, Adadelta.
 
-Claims C22-C25, C27, C28. On two separable directions with curvatures 0.01 and 1 (noise-free),
+Claims C22, C23, C24, C25, C27 and C28. On two separable directions with curvatures 0.01 and 1 (noise-free),
 SGD needs ~kappa times more steps on the flat one; Adagrad, RMSProp and Adam rescale each coordinate
 by its own gradient history and need about as many on both (measured: steps to reach (x - x*)^2 <=
 0.01 from 1). Read off the compiled steps with ``replay`` (exact): Adagrad's rate
