@@ -19,7 +19,7 @@ import numpy as np
 from numba import prange
 
 import simsgd as ss
-from simsgd._rng import ZIGGURAT, fill_normals, seed_key, seed_stream
+from simsgd.device.rng import ZIGGURAT, fill_normals, seed_key, seed_stream
 
 LR = 0.1
 SIGMA = 1.0

@@ -7,7 +7,9 @@ noise_std 1, x0 1, float64, ``--runs`` runs x ``--steps`` steps recording every 
   - the first ``--cpu-runs`` runs recomputed on the CPU target with the same seed: largest
     relative difference of the final parameters and the fraction that is bit-identical;
   - the simulated mean against the exact E||theta_t - theta*||^2 (max |z| over steps);
-  - JAX (jit + vmap inside lax.scan, float64) on the same GPU and workload, side by side.
+  - JAX (jit + vmap inside lax.scan, float64) on the same GPU and workload, side by side;
+  - every registered problem x optimizer (their ``example()``), ``--registry-runs``
+    runs x 200 steps on the GPU against the CPU target: counts, means and final parameters.
 Prints a table and writes everything to ``--json`` (default: $OUT/gpu_check.json when OUT is set).
 
     python benchmarks/gpu_check.py              # full size, needs a GPU
@@ -22,8 +24,9 @@ import time
 import numpy as np
 
 import simsgd as ss
-from simsgd import _cuda, provenance
-from simsgd.stats import zscores
+from simsgd.targets import cuda as _cuda
+from simsgd.workflow import provenance
+from simsgd.engine.statistics import zscores
 
 LR = 0.1
 SEED = 0
@@ -39,7 +42,8 @@ def check_dim(d, runs, steps, cpu_runs, dtype):
     ss.simulate(prob, opt, runs=min(runs, 256), steps=2, seed=SEED, target="cuda", dtype=dtype, progress=False)
     compile_s = time.perf_counter() - t0
 
-    res = ss.simulate(prob, opt, runs=runs, steps=steps, seed=SEED, target="cuda", dtype=dtype, progress=False)
+    res = ss.simulate(prob, opt, runs=runs, steps=steps, seed=SEED, target="cuda", dtype=dtype, keep_theta=True,
+                      progress=False)
     wall = res.meta["wall_time_s"]
     last = ss.simulate(prob, opt, runs=runs, steps=steps, seed=SEED, target="cuda", dtype=dtype,
                        record_every=steps, progress=False)
@@ -59,6 +63,29 @@ def check_dim(d, runs, steps, cpu_runs, dtype):
         "bit_identical_fraction": float(np.mean(g == c)),
         "max_abs_z_vs_exact": float(np.abs(z).max()), "diverged": int(res.diverged[-1]),
     }
+
+
+def check_registry(runs, steps, dtype):
+    """Every registered problem x optimizer on the GPU against the CPU target: same streams, so the same runs."""
+    out = []
+    for prob_cls in ss.PROBLEMS:
+        for opt_cls in ss.OPTIMIZERS:
+            prob, opt = prob_cls.example(), opt_cls.example()
+            t0 = time.perf_counter()
+            gpu = ss.simulate(prob, opt, runs=runs, steps=steps, seed=SEED, target="cuda", dtype=dtype,
+                              record_every=max(1, steps // 10), keep_theta=True, progress=False)
+            first = time.perf_counter() - t0
+            cpu = ss.simulate(prob, opt, runs=runs, steps=steps, seed=SEED, target="cpu", dtype=dtype,
+                              record_every=max(1, steps // 10), keep_theta=True, progress=False)
+            rel = np.abs(gpu.theta - cpu.theta) / np.maximum(np.abs(cpu.theta), 1e-300)
+            m = cpu.metrics[0]
+            mean_rel = np.nanmax(np.abs(gpu.mean(m) / cpu.mean(m) - 1))
+            out.append({"problem": prob_cls.__name__, "optimizer": opt_cls.__name__, "dtype": dtype,
+                        "first_call_s": first, "max_rel_diff_theta": float(rel.max()),
+                        "max_rel_diff_mean": float(mean_rel), "bit_identical_fraction": float(np.mean(gpu.theta == cpu.theta)),
+                        "same_counts": bool(np.array_equal(gpu.count, cpu.count))})
+            print(json.dumps(out[-1]), flush=True)
+    return out
 
 
 def check_jax(d, runs, steps):
@@ -105,14 +132,16 @@ def main(argv=None):
     ap.add_argument("--dtype", default="float64")
     ap.add_argument("--tiny", action="store_true", help="simulator-sized: 64 runs, 6 steps, d = 3")
     ap.add_argument("--no-jax", action="store_true")
+    ap.add_argument("--registry-runs", type=int, default=4096,
+                    help="runs per registered problem x optimizer compared with the CPU (0: skip)")
     ap.add_argument("--json", default=None)
     a = ap.parse_args(argv)
     if a.tiny:
-        a.runs, a.steps, a.cpu_runs, a.dims = 64, 6, 64, [3]
+        a.runs, a.steps, a.cpu_runs, a.dims, a.registry_runs = 64, 6, 64, [3], 0
         _cuda.THREADS_PER_BLOCK = 32
         sys.setswitchinterval(1e-4)  # the simulator polls barriers under the GIL
     out_path = a.json or (os.path.join(os.environ["OUT"], "gpu_check.json") if os.environ.get("OUT") else None)
-    report = {"device": _cuda.device_info(), "versions": provenance.versions(), "sgd": [], "jax": []}
+    report = {"device": _cuda.device_info(), "versions": provenance.versions(), "sgd": [], "jax": [], "registry": []}
 
     def save():
         if out_path:
@@ -125,6 +154,9 @@ def main(argv=None):
         report["sgd"].append(r)
         save()
         print(json.dumps(r), flush=True)
+    if a.registry_runs:
+        report["registry"] = check_registry(a.registry_runs, 200, a.dtype)
+        save()
     if not a.no_jax:
         for d in a.dims:
             r = check_jax(d, a.runs, a.steps)
@@ -142,7 +174,15 @@ def main(argv=None):
         ratio = f"{r['run_steps_per_s'] / j['run_steps_per_s']:.1f}x" if j else "-"
         print(f"| {r['d']} | {r['run_steps_per_s']:.3g} | {r['statistics_share']:.0%} | {jr} | {ratio} | "
               f"{r['max_rel_diff_vs_cpu']:.1e} | {r['bit_identical_fraction']:.1%} | {r['max_abs_z_vs_exact']:.2f} |")
-    agree = all(r["max_rel_diff_vs_cpu"] <= (1e-9 if r["dtype"] == "float64" else 1e-4) for r in report["sgd"])
+    tol = {"float64": 1e-9, "float32": 1e-4}
+    agree = all(r["max_rel_diff_vs_cpu"] <= tol[r["dtype"]] for r in report["sgd"])
+    if report["registry"]:
+        print("\n| problem | optimizer | dtype | first call s | max rel diff theta | max rel diff mean | bit-identical |")
+        print("|---|---|---|---:|---:|---:|---:|")
+        for r in report["registry"]:
+            print(f"| {r['problem']} | {r['optimizer']} | {r['dtype']} | {r['first_call_s']:.1f} | "
+                  f"{r['max_rel_diff_theta']:.1e} | {r['max_rel_diff_mean']:.1e} | {r['bit_identical_fraction']:.1%} |")
+        agree = agree and all(r["same_counts"] and r["max_rel_diff_mean"] <= tol[r["dtype"]] for r in report["registry"])
     print(f"\nCPU/GPU agreement {'PASS' if agree else 'FAIL'}")
     save()
     return 0

@@ -1,19 +1,45 @@
-"""simsgd: many independent runs of SGD and its relatives on noisy quadratics, checked against theory."""
+"""simsgd: many independent runs of SGD and its relatives, compiled with numba, checked against theory.
+
+Layers, each importing only those below it: ``cli`` -> ``workflow`` (studies, provenance,
+plotting) -> ``engine`` (simulate, Result, replay, statistics) -> ``targets`` (cpu, cuda) ->
+``problems`` and ``optimizers`` (one module each, registries) -> ``device`` (jit settings and
+the kernel cache, random streams, packed data, moments, the run loop). ``theory`` holds the
+closed forms.
+"""
 from . import theory
-from .adam import AMSGrad, Adam, Adamax, Nadam
-from .adaptive import Adadelta, Adagrad, RMSProp
-from .frameworks import from_framework
-from .momentum import HeavyBall, Momentum, Nesterov
-from .online import OnlineLinear
-from .optimizer import Optimizer
-from .quadratic import Quadratic
-from .replay import replay
-from .result import Result
-from .sgd import SGD
-from .simulate import TARGETS, simulate
+from .device.jit import kernel
+from .device.layout import Layout, field, value
+from .device.rng import fill_normals, next_double, normal
+from .engine.replay import replay
+from .engine.result import Result
+from .engine.simulate import simulate
+from .engine.statistics import z_threshold, zscores
+from .optimizers import (
+    AMSGrad,
+    OPTIMIZERS,
+    SGD,
+    Adadelta,
+    Adagrad,
+    Adam,
+    Adamax,
+    HeavyBall,
+    Momentum,
+    Nadam,
+    Nesterov,
+    Optimizer,
+    OptimizerKernels,
+    RMSProp,
+    from_framework,
+    names,
+    register_optimizer,
+)
+from .problems import PROBLEMS, OnlineLinear, Problem, ProblemKernels, Quadratic, register_problem
+from .targets import TARGETS
 
 __version__ = "0.1.0"
 
-__all__ = ["AMSGrad", "Adadelta", "Adagrad", "Adam", "Adamax", "HeavyBall", "Momentum", "Nadam", "Nesterov", "OnlineLinear", "Optimizer",
-           "Quadratic", "RMSProp", "Result", "SGD", "TARGETS", "from_framework", "replay", "simulate", "theory",
-           "__version__"]
+__all__ = ["AMSGrad", "Adadelta", "Adagrad", "Adam", "Adamax", "HeavyBall", "Layout", "Momentum", "Nadam",
+           "Nesterov", "OPTIMIZERS", "OnlineLinear", "Optimizer", "OptimizerKernels", "PROBLEMS", "Problem",
+           "ProblemKernels", "Quadratic", "RMSProp", "Result", "SGD", "TARGETS", "field", "fill_normals",
+           "from_framework", "kernel", "next_double", "normal", "names", "register_optimizer", "register_problem",
+           "replay", "simulate", "theory", "value", "z_threshold", "zscores", "__version__"]

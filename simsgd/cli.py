@@ -3,6 +3,7 @@ import argparse
 import json
 import sys
 import time
+from pathlib import Path
 
 
 def _add_run_options(p):
@@ -26,13 +27,13 @@ def _parser():
     _add_run_options(r)
     rep = sub.add_parser("reproduce", help="run every study and rewrite results/index.json")
     _add_run_options(rep)
-    sub.add_parser("info", help="versions, threads and targets")
+    sub.add_parser("info", help="versions, threads, targets and the kernel cache")
     return ap
 
 
 def main(argv=None):
     args = _parser().parse_args(argv)
-    from . import studies
+    from .workflow import studies
 
     if args.cmd == "list":
         for name in studies.names():
@@ -41,11 +42,13 @@ def main(argv=None):
             print(f"{name:20s} {','.join(mod.CLAIMS):14s} {doc}")
         return 0
     if args.cmd == "info":
-        from . import _cuda, provenance
-        from .simulate import TARGETS
+        from .device import jit
+        from .targets import TARGETS, cuda
+        from .workflow import provenance
 
         print(json.dumps({**provenance.versions(), **provenance.machine(), "targets": list(TARGETS),
-                          "cuda": _cuda.device_info()}, indent=2))
+                          "cuda": cuda.device_info(), "kernel_source_hash": jit.SOURCE_HASH,
+                          "kernel_cache": str(jit.CACHE_DIR)}, indent=2))
         return 0
     try:
         todo = [args.name] if args.cmd == "run" else studies.names()
@@ -60,6 +63,11 @@ def main(argv=None):
     except (ValueError, FileNotFoundError) as exc:
         print(f"simsgd: error: {exc}", file=sys.stderr)
         return 2
+
+
+def main_for(path):
+    """``python studies/<name>.py [simsgd run options]``: the same as ``simsgd run <name>``."""
+    sys.exit(main(["run", Path(path).stem, *sys.argv[1:]]))
 
 
 if __name__ == "__main__":

@@ -93,7 +93,7 @@ def verdict(data, p):
 
 
 def plot(data, p, passed, numbers, path):
-    from simsgd.plotting import band, style, verdict_title
+    from simsgd.workflow.plotting import band, style, verdict_title
 
     with style() as plt:
         fig, ax = plt.subplots(1, 3, figsize=(15, 4.2))
@@ -124,6 +124,6 @@ def plot(data, p, passed, numbers, path):
 
 
 if __name__ == "__main__":
-    from simsgd.studies import main_for
+    from simsgd.cli import main_for
 
     main_for(__file__)

@@ -9,7 +9,7 @@ Adam stays on the wrong side, AMSGrad's mean error is significantly smaller.
 import numpy as np
 
 import simsgd as ss
-from simsgd.stats import z_threshold
+from simsgd.engine.statistics import z_threshold
 
 CLAIMS = ("C26",)
 _BASE = {"C": 3.0, "lr": 0.5, "eps": 1e-8, "det_steps": 3000, "sto_steps": 20000, "sto_b1": 0.9, "sto_b2": 0.99,
@@ -55,7 +55,7 @@ def verdict(data, p):
 
 
 def plot(data, p, passed, numbers, path):
-    from simsgd.plotting import band, style, verdict_title
+    from simsgd.workflow.plotting import band, style, verdict_title
 
     with style() as plt:
         fig, ax = plt.subplots(1, 2, figsize=(12, 4))
@@ -81,6 +81,6 @@ def plot(data, p, passed, numbers, path):
 
 
 if __name__ == "__main__":
-    from simsgd.studies import main_for
+    from simsgd.cli import main_for
 
     main_for(__file__)

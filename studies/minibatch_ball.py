@@ -9,7 +9,7 @@ import numpy as np
 
 import simsgd as ss
 from simsgd import theory
-from simsgd.stats import z_threshold, zscores
+from simsgd.engine.statistics import z_threshold, zscores
 
 CLAIMS = ("C16",)
 _BASE = {"dim": 10, "mu": 0.1, "L": 1.0, "noise_std": 1.0, "x0": 1.0, "lr": 0.2, "steps": 300}
@@ -79,7 +79,7 @@ def verdict(data, p):
 
 
 def plot(data, p, passed, numbers, path):
-    from simsgd.plotting import style, verdict_title
+    from simsgd.workflow.plotting import style, verdict_title
 
     Bs, t = data["batch_size"], data["steps"]
     with style() as plt:
@@ -105,6 +105,6 @@ def plot(data, p, passed, numbers, path):
 
 
 if __name__ == "__main__":
-    from simsgd.studies import main_for
+    from simsgd.cli import main_for
 
     main_for(__file__)

@@ -11,7 +11,7 @@ import numpy as np
 
 import simsgd as ss
 from simsgd import theory
-from simsgd.stats import z_threshold, zscores
+from simsgd.engine.statistics import z_threshold, zscores
 
 CLAIMS = ("C19",)
 _BASE = {"dim": 20, "mu": 0.1, "L": 1.0, "noise_std": 1.0, "x0": 3.0, "b1": 0.9, "slow_lr": 0.01,
@@ -90,7 +90,7 @@ def verdict(data, p):
 
 
 def plot(data, p, passed, numbers, path):
-    from simsgd.plotting import band, style, verdict_title
+    from simsgd.workflow.plotting import band, style, verdict_title
 
     t = data["steps"]
     ex = _exact(p, t)
@@ -122,6 +122,6 @@ def plot(data, p, passed, numbers, path):
 
 
 if __name__ == "__main__":
-    from simsgd.studies import main_for
+    from simsgd.cli import main_for
 
     main_for(__file__)

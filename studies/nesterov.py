@@ -11,7 +11,7 @@ import numpy as np
 
 import simsgd as ss
 from simsgd import theory
-from simsgd.stats import z_threshold, zscores
+from simsgd.engine.statistics import z_threshold, zscores
 
 CLAIMS = ("C21",)
 _BASE = {"dim": 10, "L": 1.0, "kappas": [100, 1000], "noise_std": 0.3, "x0": 1.0, "lr": 5.0, "b1": 0.9,
@@ -85,7 +85,7 @@ def verdict(data, p):
 
 
 def plot(data, p, passed, numbers, path):
-    from simsgd.plotting import band, style, verdict_title
+    from simsgd.workflow.plotting import band, style, verdict_title
 
     t = data["steps"]
     colors = {"classical": "C1", "nesterov": "C0", "framework": "C2"}
@@ -112,6 +112,6 @@ def plot(data, p, passed, numbers, path):
 
 
 if __name__ == "__main__":
-    from simsgd.studies import main_for
+    from simsgd.cli import main_for
 
     main_for(__file__)

@@ -8,7 +8,7 @@ import numpy as np
 
 import simsgd as ss
 from simsgd import theory
-from simsgd.stats import z_threshold, zscores
+from simsgd.engine.statistics import z_threshold, zscores
 
 CLAIMS = ("C12", "C13")
 _BASE = {"dim": 100, "mu": 0.1, "L": 1.0, "noise_std": 1.0, "x0": 1.0, "lr": 0.1, "batch_size": 1,
@@ -110,7 +110,7 @@ def verdict(data, p):
 
 
 def plot(data, p, passed, numbers, path):
-    from simsgd.plotting import band, style, verdict_title
+    from simsgd.workflow.plotting import band, style, verdict_title
 
     th = _theory(p)
     t = data["steps"]
@@ -142,6 +142,6 @@ def plot(data, p, passed, numbers, path):
 
 
 if __name__ == "__main__":
-    from simsgd.studies import main_for
+    from simsgd.cli import main_for
 
     main_for(__file__)

@@ -12,7 +12,7 @@ import numpy as np
 
 import simsgd as ss
 from simsgd import theory
-from simsgd.stats import z_threshold, zscores
+from simsgd.engine.statistics import z_threshold, zscores
 
 CLAIMS = ("C29",)
 _BASE = {"dim": 10, "mu": 0.1, "L": 1.0, "noise_std": 0.5, "x0": 2.0, "steps": 500, "record_every": 2,
@@ -79,7 +79,7 @@ def verdict(data, p):
 
 
 def plot(data, p, passed, numbers, path):
-    from simsgd.plotting import band, style, verdict_title
+    from simsgd.workflow.plotting import band, style, verdict_title
 
     t = data["steps"]
     with style() as plt:
@@ -96,6 +96,6 @@ def plot(data, p, passed, numbers, path):
 
 
 if __name__ == "__main__":
-    from simsgd.studies import main_for
+    from simsgd.cli import main_for
 
     main_for(__file__)

@@ -48,34 +48,29 @@ PTX = textwrap.dedent("""
     except Exception as exc:  # the compiler library is not installed here
         print("NO-NVVM", type(exc).__name__, exc); sys.exit(0)
     import simsgd as ss
-    from simsgd import _cuda
+    from simsgd.engine.simulate import plan
+    from simsgd.targets import cuda as target
 
     class _Device:  # kernels that call device functions ask for the current device
         compute_capability = (9, 0)
         id = 0
     cuda.dispatcher.get_current_device = lambda: _Device()
-    cases = [(8, "float64", ss.SGD(0.1), None), (100, "float64", ss.Adam(0.1), None),
-             (4, "float32", ss.Nadam(0.1), None), (1, "float64", ss.AMSGrad(0.1, lr_sqrt_decay=True), "online")]
-    for d, dtype, opt, kind in cases:
-        if kind == "online":
-            prob, data = ss.OnlineLinear(stochastic=True), ss.OnlineLinear(stochastic=True)._pack(1)
-        else:
-            prob = ss.Quadratic(np.linspace(0.1, 1.0, d), rotation=None if d > 4 else 1)
-            data = prob._pack(2)
-        kern = _cuda.get_kernel(data.kind, opt.kind, d, opt.n_state, data.n_work, len(data.metrics), 128, dtype)
-        f = lambda *s: np.zeros(s, dtype=dtype)
-        from simsgd._rng import ZIGGURAT
-        args = (np.zeros(3, np.int64), ZIGGURAT, 0, 3, np.uint64(1), 0, 10, data.vec.astype(dtype),
-                data.mat.astype(dtype), data.scal, opt._hyper(), f(d), f(10, d),
-                f(10, max(opt.n_state, 1), d), np.zeros((10, 4), np.uint64), np.zeros(10, np.int8), np.zeros((10, 2)),
-                np.zeros((1, 3), np.int64), np.zeros((1, 3, 2)), np.zeros((1, 3, 2)), np.zeros((1, 3), np.int64))
-        sig = tuple(typeof(a) for a in args)
-        ptx, _ = cuda.compile_ptx(kern.py_func, sig, cc=(9, 0))
+    cases = [(ss.Quadratic(np.linspace(0.1, 1.0, 8)), ss.SGD(0.1), "float64", 1),
+             (ss.Quadratic(np.linspace(0.1, 1.0, 100)), ss.Adam(0.1), "float64", 1),
+             (ss.Quadratic(np.linspace(0.1, 1.0, 4), rotation=1, minibatch="average"), ss.Nadam(0.1), "float32", 2),
+             (ss.Quadratic(np.linspace(0.1, 1.0, 3), x0_spread=0.5), ss.HeavyBall(0.1), "float64", 1),
+             (ss.Quadratic(np.linspace(0.1, 1.0, 3)), ss.Nesterov(0.1), "float32", 1),
+             (ss.OnlineLinear(stochastic=True), ss.AMSGrad(0.1, lr_sqrt_decay=True), "float64", 1)]
+    for prob, opt, dtype, batch in cases:
+        job = plan(prob, opt, runs=10, steps=3, batch_size=batch, dtype=dtype)
+        kern = target.get_kernel(job.pairing, target.shape_of(job, 128))
+        args = target.Arguments(job, 1, 4, np.ascontiguousarray, np.zeros).launch(0, 4)
+        ptx, _ = cuda.compile_ptx(kern.py_func, tuple(typeof(a) for a in args), cc=(9, 0))
         assert ".target sm_90" in ptx, ptx[:400]
-        print("PTX", d, dtype, len(ptx))
-    merge = _cuda.merge_kernel()
-    margs = (np.zeros((4, 3), np.int64), np.zeros((4, 3, 2)), np.zeros((4, 3, 2)), np.zeros((4, 3), np.int64), 3, 0,
-             np.zeros(3, np.int64), np.zeros((3, 2)), np.zeros((3, 2)), np.zeros(3, np.int64))
+        print("PTX", job.pairing.tag, dtype, len(ptx))
+    merge = target.merge_kernel()
+    margs = (np.zeros((4, 3)), np.zeros((4, 3, 2)), np.zeros((4, 3, 2)), np.zeros((4, 3), np.int64), 3, 0,
+             np.zeros(3), np.zeros((3, 2)), np.zeros((3, 2)), np.zeros(3, np.int64))
     ptx, _ = cuda.compile_ptx(merge.py_func, tuple(typeof(a) for a in margs), cc=(9, 0))
     assert ".target sm_90" in ptx
     print("PTX merge", len(ptx))
@@ -88,4 +83,4 @@ def test_kernels_compile_to_ptx_for_sm90():
     if "NO-NVVM" in out.stdout:
         pytest.skip("NVVM (libnvvm) is not available here: " + out.stdout.strip()[-300:])
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-6000:]
-    assert out.stdout.count("PTX") == 5
+    assert out.stdout.count("PTX") == 7

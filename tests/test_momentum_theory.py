@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 import simsgd as ss
-from simsgd.stats import z_threshold, zscores
+from simsgd.engine.statistics import z_threshold, zscores
 from simsgd.theory import momentum as tm
 
 LAM = np.linspace(0.1, 1.0, 5)

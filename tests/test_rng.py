@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from simsgd import _rng
+from simsgd.device import rng as _rng
 
 M64 = 0xFFFFFFFFFFFFFFFF
 

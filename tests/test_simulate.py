@@ -5,7 +5,7 @@ import pytest
 
 import simsgd as ss
 from simsgd import theory
-from simsgd.stats import z_threshold, zscores
+from simsgd.engine.statistics import z_threshold, zscores
 
 
 def _check_exact(res, prob, lr, B, metrics=("error_sq", "loss")):
@@ -120,16 +120,45 @@ def test_progress_bar_can_be_forced(spread, capsys):
 
 
 def test_chunk_merge_equals_pooled_moments():
-    from simsgd.stats import merge_chunks
+    from simsgd.device.moments import merge, merge_tree
 
     rng = np.random.default_rng(0)
     sizes = [0, 5, 1, 17, 0, 9, 3]
     data = [rng.normal(2.0, 3.0, (k, 4, 2)) for k in sizes]
-    count = np.array([[k] * 4 for k in sizes])
-    mean = np.stack([x.mean(0) if len(x) else np.zeros((4, 2)) for x in data])
-    m2 = np.stack([((x - x.mean(0)) ** 2).sum(0) if len(x) else np.zeros((4, 2)) for x in data])
-    n, mu, s = merge_chunks(count, mean, m2)
+    count = np.zeros((len(sizes), 4))
+    mean = np.zeros((len(sizes), 4, 2))
+    m2 = np.zeros((len(sizes), 4, 2))
+    for c, x in enumerate(data):  # each chunk's runs added one at a time, as the CPU target does
+        for run in x:
+            for k in range(4):
+                for m in range(2):
+                    _, mean[c, k, m], m2[c, k, m] = merge(count[c, k], mean[c, k, m], m2[c, k, m],
+                                                          1.0, run[k, m], 0.0)
+                count[c, k] += 1
+    merge_tree(count, mean, m2)
     pooled = np.concatenate(data)
-    assert n.tolist() == [sum(sizes)] * 4
-    np.testing.assert_allclose(mu, pooled.mean(0), rtol=1e-13)
-    np.testing.assert_allclose(s, ((pooled - pooled.mean(0)) ** 2).sum(0), rtol=1e-12)
+    assert count[0].tolist() == [sum(sizes)] * 4
+    np.testing.assert_allclose(mean[0], pooled.mean(0), rtol=1e-13)
+    np.testing.assert_allclose(m2[0], ((pooled - pooled.mean(0)) ** 2).sum(0), rtol=1e-12)
+
+
+def test_random_starts_match_exact_moments(spread):
+    # each run starts at x0 + s z from its own stream: E e_i(0)^2 = e0_i^2 + s^2, and the exact curve follows
+    prob = ss.Quadratic(spread.eigenvalues, spread.noise_std, spread.x0, spread.theta_star, rotation=2, x0_spread=0.7)
+    res = ss.simulate(prob, ss.SGD(0.5), runs=4000, steps=60, batch_size=2, seed=9, keep_theta=False)
+    exact = theory.sgd_error_sq(res.steps, 0.5, prob.eigenvalues, np.sqrt(prob.e0_sq), prob.noise_var, 2)
+    z = zscores(res.mean("error_sq"), res.sem("error_sq"), exact)
+    assert np.abs(z).max() < z_threshold(z.size)
+    assert res.sem("error_sq")[0] > 0  # the starts differ
+    with pytest.raises(ValueError, match="theta was not kept.*keep_theta=True"):
+        res.theta
+
+
+def test_theta_is_kept_only_when_asked_or_small(spread, monkeypatch):
+    from simsgd.engine import simulate as engine
+
+    assert ss.simulate(spread, ss.SGD(0.1), runs=3, steps=2).theta.shape == (3, 8)
+    monkeypatch.setattr(engine, "KEEP_THETA_BYTES", 8 * 8 * 3 - 1)
+    with pytest.raises(ValueError, match="theta was not kept"):
+        ss.simulate(spread, ss.SGD(0.1), runs=3, steps=2).theta
+    assert ss.simulate(spread, ss.SGD(0.1), runs=3, steps=2, keep_theta=True).theta.shape == (3, 8)

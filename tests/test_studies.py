@@ -4,7 +4,7 @@ import json
 import numpy as np
 import pytest
 
-from simsgd import studies
+from simsgd.workflow import studies
 
 NAMES = studies.names()
 

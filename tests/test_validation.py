@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 import simsgd as ss
-from simsgd import _cpu
+from simsgd.targets import cpu
 
 
 @pytest.fixture(autouse=True)
@@ -11,7 +11,8 @@ def no_kernel(monkeypatch):
     def boom(*args, **kwargs):
         raise AssertionError("a kernel ran on invalid input")
 
-    monkeypatch.setattr(_cpu, "run_chunks", boom)
+    monkeypatch.setattr(cpu, "run", boom)
+    monkeypatch.setattr(cpu, "driver", boom)
 
 
 @pytest.mark.parametrize("lr", [0, -0.1, np.nan, np.inf, "0.1", True, None])

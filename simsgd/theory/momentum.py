@@ -18,7 +18,7 @@ Polyak (1964); Sutskever et al. (2013); the lecture's "Momentum" slides.
 import numpy as np
 from scipy.linalg import solve_discrete_lyapunov
 
-from .. import _validate as V
+from .. import validate as V
 
 
 def momentum_effective_lr(lr, b1, t=None, bias_correction=False):

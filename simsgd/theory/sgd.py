@@ -18,7 +18,7 @@ max_i |1 - alpha lambda_i| = 1 - alpha mu and the lecture's recursion and bound 
 """
 import numpy as np
 
-from .. import _validate as V
+from .. import validate as V
 
 
 def max_lr_for_bound(L, mu):

@@ -1,9 +1,16 @@
 """Plain (minibatch) stochastic gradient descent."""
-from . import _validate as V
-from ._jit import kernel
-from .optimizer import Optimizer
+from .. import validate as V
+from ..device.jit import kernel
+from .base import Optimizer, OptimizerKernels, names
 
-KIND = 0
+H = names("lr")
+
+
+@kernel(inline=True)
+def step(theta, g, t, state, sc, h, o):
+    lr = h[H.lr]
+    for i in range(theta.shape[0]):
+        theta[i] -= lr * g[i]
 
 
 class SGD(Optimizer):
@@ -12,16 +19,8 @@ class SGD(Optimizer):
     Robbins & Monro (1951). No state. With zero gradient noise it is gradient descent.
     """
 
-    kind = KIND
-    n_state = 0
-    hyper_names = ("lr",)
+    hyper = H
+    kernels = OptimizerKernels(step=step)
 
     def __init__(self, lr):
         self.lr = V.positive_finite("lr", lr)
-
-
-@kernel(inline=True)
-def step(theta, g, state, hyper, t):
-    lr = hyper[0]
-    for i in range(theta.shape[0]):
-        theta[i] -= lr * g[i]

@@ -62,5 +62,8 @@ def now():
 
 
 def record(path):
-    """Everything above for an output written under ``path``."""
-    return {"versions": versions(), **git_commit(Path(path)), "machine": machine(), "written_at": now()}
+    """Everything above for an output written under ``path``, and the hash of the kernel sources that made it."""
+    from ..device.jit import SOURCE_HASH
+
+    return {"versions": versions(), **git_commit(Path(path)), "kernel_source_hash": SOURCE_HASH,
+            "machine": machine(), "written_at": now()}

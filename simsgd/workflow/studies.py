@@ -15,17 +15,17 @@ import hashlib
 import importlib.util
 import json
 import shutil
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
 
+from .. import validate as V
+from ..engine.simulate import simulate
+from ..targets import TARGETS
 from . import provenance
-from . import _validate as V
-from .simulate import TARGETS
 
-_ROOT = Path(__file__).resolve().parent.parent
+_ROOT = Path(__file__).resolve().parent.parent.parent
 
 
 def studies_dir():
@@ -65,8 +65,6 @@ class Context:
 
     def curve(self, key, problem, optimizer, runs, steps, metric="error_sq", **simulate_args):
         """Mean, standard error and diverged counts of ``metric`` at the recorded steps, as sweep point ``key``."""
-        from .simulate import simulate
-
         def compute():
             r = simulate(problem, optimizer, runs=runs, steps=steps, seed=self.seed, target=self.target,
                          progress=False, **simulate_args)
@@ -167,10 +165,3 @@ def _jsonable(x):
         x = float(x)
         return x if np.isfinite(x) else str(x)
     return x
-
-
-def main_for(path):
-    """``python studies/<name>.py [simsgd run options]``: the same as ``simsgd run <name>``."""
-    from .cli import main
-
-    sys.exit(main(["run", Path(path).stem, *sys.argv[1:]]))

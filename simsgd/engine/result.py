@@ -11,7 +11,7 @@ class Result:
     count : (K,) runs still finite at each recorded step (the moments are over these).
     diverged : (K,) runs whose metrics had left the finite range (NaN, inf or beyond 1e100 in
         magnitude) at or before each recorded step.
-    theta : (runs, d) final parameters of every run.
+    theta : (runs, d) final parameters of every run (when ``simulate`` kept them: ``keep_theta``).
     metrics : names of the recorded metrics, e.g. ("error_sq", "loss").
     meta : parameters, seed, target and wall time of the call.
     """
@@ -24,8 +24,14 @@ class Result:
         self._m2 = m2
         self.diverged = diverged
         self._final = final
-        self.theta = theta
+        self._theta = theta
         self.meta = meta
+
+    @property
+    def theta(self):
+        if self._theta is None:
+            raise ValueError("theta was not kept for this result: pass keep_theta=True to simulate")
+        return self._theta
 
     @property
     def runs(self):

@@ -1,17 +1,8 @@
 """``replay``: apply an optimizer's compiled step function to a given gradient sequence."""
 import numpy as np
 
-from ._dispatch import optimizer_step
-from ._jit import kernel
-from .optimizer import Optimizer
-
-
-@kernel
-def _replay(kind, hyper, theta, state, grads, out):
-    out[0] = theta
-    for t in range(grads.shape[0]):
-        optimizer_step(kind, theta, grads[t], state, hyper, t + 1)
-        out[t + 1] = theta
+from ..device.loop import replayer
+from ..optimizers import OPTIMIZERS, Optimizer
 
 
 def replay(optimizer, x0, grads):
@@ -21,6 +12,7 @@ def replay(optimizer, x0, grads):
     """
     if not isinstance(optimizer, Optimizer):
         raise ValueError(f"optimizer must be a simsgd optimizer such as SGD; got {type(optimizer).__name__}")
+    name = OPTIMIZERS.resolve(optimizer)
     g = np.ascontiguousarray(grads, dtype=np.float64)
     if g.ndim != 2 or g.shape[0] < 1:
         raise ValueError(f"grads must have shape (T, d) with T >= 1; got shape {g.shape}")
@@ -29,5 +21,6 @@ def replay(optimizer, x0, grads):
         raise ValueError("x0 and grads must be finite")
     out = np.empty((g.shape[0] + 1, g.shape[1]))
     state = np.zeros((optimizer.n_state, g.shape[1]))
-    _replay(optimizer.kind, optimizer._hyper(), x, state, g, out)
+    sc = np.zeros(optimizer.n_scalar)
+    replayer(type(optimizer), name)(x, state, sc, optimizer.hyper_values(), optimizer.option_values(), g, out)
     return out

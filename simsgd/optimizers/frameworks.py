@@ -4,9 +4,13 @@ Each entry lists the framework's own defaults and maps its keyword arguments ont
 rule; what simsgd does not model (weight decay, centred RMSProp, RMSProp with momentum, ...)
 is accepted only at its neutral value, otherwise it is a ValueError naming the argument.
 """
-from .adam import Adam, Adamax, Nadam
-from .adaptive import Adadelta, Adagrad, RMSProp
-from .momentum import HeavyBall
+from .adadelta import Adadelta
+from .adagrad import Adagrad
+from .adam import Adam
+from .adamax import Adamax
+from .heavy_ball import HeavyBall
+from .nadam import Nadam
+from .rmsprop import RMSProp
 from .sgd import SGD
 
 

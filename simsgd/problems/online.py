@@ -10,17 +10,49 @@ import math
 
 import numpy as np
 
-from . import _validate as V
-from ._jit import kernel
-from ._rng import next_double
-from .quadratic import ProblemData
+from .. import validate as V
+from ..device.jit import kernel
+from ..device.layout import Layout, value
+from ..device.rng import next_double
+from .base import Problem, ProblemKernels
 
-KIND = 1
-METRICS = ("error_sq", "loss")
+LAYOUT = Layout(floats=("x0", "C", "p", "big", "small", "box", "mean_slope"), ints=("stochastic",))
+F, I = LAYOUT.F, LAYOUT.I
 
 
-class OnlineLinear:
+@kernel(inline=True)
+def init(x, rs, rng, zig, fd, idata):
+    x[0] = value(fd, idata, F.x0)
+
+
+@kernel(inline=True)
+def grad(x, g, t, rs, rng, zig, fd, idata, work):
+    if idata[I.stochastic] != 0:
+        g[0] = value(fd, idata, F.big) if next_double(rng, 0) < value(fd, idata, F.p) else value(fd, idata, F.small)
+    else:
+        g[0] = value(fd, idata, F.C) if t % 3 == 1 else -1.0
+
+
+@kernel(inline=True)
+def project(x, fd, idata):
+    box = value(fd, idata, F.box)
+    x[0] = min(max(x[0], -box), box)
+
+
+@kernel(inline=True)
+def metric_values(x, out, fd, idata, work):
+    e = x[0] + value(fd, idata, F.box)
+    out[0] = e * e
+    out[1] = value(fd, idata, F.mean_slope) * e
+
+
+class OnlineLinear(Problem):
     """Reddi et al.'s online linear problem (``stochastic`` False: the cyclic sequence; True: the random one)."""
+
+    layout = LAYOUT
+    metrics = ("error_sq", "loss")
+    kernels = ProblemKernels(init=init, grad=grad, metrics=metric_values, project=project)
+    dim = 1
 
     def __init__(self, stochastic=False, C=3.0, p=0.01, big=1010.0, small=-10.0, box=1.0, x0=0.0):
         self.stochastic = bool(stochastic)
@@ -33,7 +65,9 @@ class OnlineLinear:
         if self.stochastic and self.mean_slope <= 0:
             raise ValueError("p * big + (1 - p) * small must be > 0 (the minimiser is then -box)")
 
-    dim = 1
+    @classmethod
+    def example(cls):
+        return cls(stochastic=True)
 
     @property
     def mean_slope(self):
@@ -43,29 +77,13 @@ class OnlineLinear:
         return {"problem": "OnlineLinear", "stochastic": self.stochastic, "C": self.C, "p": self.p,
                 "big": self.big, "small": self.small, "box": self.box}
 
-    def _pack(self, batch_size):
+    def check_batch_size(self, batch_size):
         if batch_size != 1:
             raise ValueError(f"batch_size must be 1 for OnlineLinear; got {batch_size!r}")
-        scal = np.array([1.0 if self.stochastic else 0.0, self.C, self.p, self.big, self.small, self.box,
-                         self.mean_slope])
-        return ProblemData(KIND, np.zeros((1, 1)), np.zeros((1, 1)), scal, 1, METRICS)
 
+    def pack(self, batch_size, dtype):
+        return LAYOUT.pack(dtype, x0=self.x0, C=self.C, p=self.p, big=self.big, small=self.small, box=self.box,
+                           mean_slope=self.mean_slope, stochastic=self.stochastic)
 
-@kernel(inline=True)
-def grad(x, rng, scal, g, t):
-    if scal[0] != 0.0:
-        g[0] = scal[3] if next_double(rng, 0) < scal[2] else scal[4]
-    else:
-        g[0] = scal[1] if t % 3 == 1 else -1.0
-
-
-@kernel(inline=True)
-def project(x, scal):
-    x[0] = min(max(x[0], -scal[5]), scal[5])
-
-
-@kernel(inline=True)
-def metrics(x, scal, out):
-    e = x[0] + scal[5]
-    out[0] = e * e
-    out[1] = scal[6] * e
+    def __repr__(self):
+        return f"OnlineLinear(stochastic={self.stochastic}, box={self.box:g})"

@@ -17,7 +17,7 @@ import math
 import numpy as np
 from numba import uint64
 
-from ._jit import kernel
+from .jit import kernel
 
 _GOLDEN = uint64(0x9E3779B97F4A7C15)
 _MIX1 = uint64(0xBF58476D1CE4E5B9)

@@ -1,0 +1,17 @@
+"""Problems the kernels simulate, one module each; ``PROBLEMS`` is their registry (one line per problem)."""
+from ..device.registry import Registry
+from .base import Problem, ProblemKernels, check_problem_class
+from .online import OnlineLinear
+from .quadratic import Quadratic
+
+PROBLEMS = Registry("problem", check_problem_class)
+PROBLEMS.add(Quadratic)
+PROBLEMS.add(OnlineLinear)
+
+
+def register_problem(cls, name=None):
+    """Make a ``Problem`` subclass (e.g. one defined in your own module) available to ``simulate``."""
+    return PROBLEMS.add(cls, name)
+
+
+__all__ = ["PROBLEMS", "OnlineLinear", "Problem", "ProblemKernels", "Quadratic", "register_problem"]
