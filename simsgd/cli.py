@@ -8,9 +8,9 @@ from pathlib import Path
 
 def _add_run_options(p):
     g = p.add_mutually_exclusive_group()
-    g.add_argument("--quick", dest="scale", action="store_const", const="quick", help="small scale (default)")
+    g.add_argument("--quick", dest="scale", action="store_const", const="quick", help="small scale (the default)")
     g.add_argument("--full", dest="scale", action="store_const", const="full", help="publication scale")
-    p.set_defaults(scale="quick")
+    p.set_defaults(scale=None)  # quick, or full for reproduce --check
     p.add_argument("--seed", type=int, default=0, help="master seed (default 0)")
     p.add_argument("--target", default="cpu", help="compute target: cpu (default) or cuda")
     p.add_argument("--out", default=None, help="results folder (default: results/ of the source tree)")
@@ -27,6 +27,9 @@ def _parser():
     _add_run_options(r)
     rep = sub.add_parser("reproduce", help="run every study and rewrite results/index.json")
     _add_run_options(rep)
+    rep.add_argument("--check", action="store_true",
+                     help="simulate nothing: list results that are missing, failing or made by other code than "
+                          "today's (at the scale asked for, default --full here); exit 1 if any")
     sub.add_parser("info", help="versions, threads, targets and the kernel cache")
     return ap
 
@@ -50,12 +53,20 @@ def main(argv=None):
                           "cuda": cuda.device_info(), "kernel_source_hash": jit.SOURCE_HASH,
                           "kernel_cache": str(jit.CACHE_DIR)}, indent=2))
         return 0
+    if getattr(args, "check", False):
+        scale = args.scale or "full"
+        found = studies.stale(args.out, scale)
+        for name, reason in found:
+            print(f"{name:24s} {reason}")
+        if not found:
+            print(f"all {len(studies.names())} studies have {scale}-scale results made by today's code, passing")
+        return 1 if found else 0
     try:
         todo = [args.name] if args.cmd == "run" else studies.names()
         failed = 0
         for name in todo:
             t0 = time.perf_counter()
-            e = studies.run(name, scale=args.scale, runs=getattr(args, "runs", None), seed=args.seed,
+            e = studies.run(name, scale=args.scale or "quick", runs=getattr(args, "runs", None), seed=args.seed,
                             target=args.target, out=args.out, replot=getattr(args, "replot", False))
             failed += e["verdict"] != "pass"
             print(f"{name:20s} {e['verdict'].upper():4s}  {time.perf_counter() - t0:7.1f} s  {e['figure']}")

@@ -33,6 +33,16 @@ def test_run_and_replot(tmp_path):
     again = _cli("run", "minibatch_ball", "--replot", "--out", str(tmp_path))
     assert again.returncode == 0 and "PASS" in again.stdout
 
+    # reproduce --check simulates nothing: it lists what is missing or was made by other code
+    check = _cli("reproduce", "--check", "--quick", "--out", str(tmp_path))
+    assert check.returncode == 1 and "noise_ball               no results" in check.stdout
+    assert "minibatch_ball           made by other code" not in check.stdout
+    meta_path = tmp_path / "minibatch_ball" / "meta.json"
+    meta = json.loads(meta_path.read_text())
+    meta_path.write_text(json.dumps({**meta, "code_hash": "0" * 64}))
+    assert "minibatch_ball           made by other code" in _cli("reproduce", "--check", "--quick", "--out",
+                                                                str(tmp_path)).stdout
+
 
 @pytest.mark.parametrize("args,msg", [(("run", "nope"), "name must be one of"),
                                       (("run", "noise_ball", "--target", "tpu"), "target must be one of"),

@@ -61,6 +61,21 @@ def now():
     return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
 
 
+def code_hash(script):
+    """SHA-256 of a study script and of every Python source of the installed simsgd package (and its plot style).
+
+    Results whose recorded hash differs from today's were made by other code: ``reproduce --check``.
+    """
+    import hashlib
+
+    package = Path(__file__).resolve().parent.parent
+    h = hashlib.sha256()
+    for p in [Path(script)] + sorted(package.rglob("*.py")) + sorted(package.rglob("*.mplstyle")):
+        h.update(str(p.relative_to(package) if p.is_relative_to(package) else p.name).encode())
+        h.update(p.read_bytes())
+    return h.hexdigest()
+
+
 def record(path):
     """Everything above for an output written under ``path``, and the hash of the kernel sources that made it."""
     from ..device.jit import SOURCE_HASH

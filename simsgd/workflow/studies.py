@@ -120,6 +120,7 @@ def run(name, scale="quick", runs=None, seed=0, target="cpu", out=None, replot=F
             "seed": seed,
             "target": target,
             "wall_time_s": round(wall, 3),
+            "code_hash": provenance.code_hash(studies_dir() / f"{name}.py"),
             **provenance.record(_ROOT),
         }
         shutil.rmtree(ctx.cache, ignore_errors=True)
@@ -140,6 +141,32 @@ def run(name, scale="quick", runs=None, seed=0, target="cpu", out=None, replot=F
     }
     _update_index(root, entry)
     return entry
+
+
+def stale(out=None, scale="full"):
+    """``(name, reason)`` for every study whose saved results are missing, failing, at another scale, or made
+    by code that has changed since (its ``code_hash``, or uncommitted changes when it ran)."""
+    root = Path(out) if out is not None else default_results_dir()
+    index = {e["name"]: e for e in json.loads((root / "index.json").read_text())} if (root / "index.json").exists() \
+        else {}
+    found = []
+    for name in names():
+        path = root / name / "meta.json"
+        if not path.exists():
+            found.append((name, "no results"))
+            continue
+        meta = json.loads(path.read_text())
+        if meta.get("code_hash") != provenance.code_hash(studies_dir() / f"{name}.py"):
+            found.append((name, "made by other code (its study script or the package changed since)"))
+        elif meta.get("dirty"):
+            found.append((name, f"made from a working tree with uncommitted changes (commit {meta.get('commit')})"))
+        if meta.get("scale") != scale:
+            found.append((name, f"scale {meta.get('scale')!r}, not {scale!r}"))
+        if meta.get("verdict") != "pass":
+            found.append((name, f"verdict {meta.get('verdict')!r}"))
+        if index.get(name, {}).get("numbers") != meta.get("numbers"):
+            found.append((name, "index.json does not hold the numbers of its meta.json"))
+    return found
 
 
 def _update_index(root, entry):

@@ -1,0 +1,145 @@
+"""Plant known bugs in a copy of simsgd, one at a time, and see which study verdicts and tests catch each.
+
+For every mutant: copy the package, replace one snippet (it must occur exactly once), then in
+fresh processes (their own kernel cache) run every study at quick scale and the framework
+goldens against the copy. A mutant is caught when at least one study verdict fails or a golden
+no longer matches. Writes ``results/mutants.json`` and prints a table.
+
+    python scripts/mutation_test.py --jobs 2             # every mutant, every study (a few minutes each)
+    python scripts/mutation_test.py --only minibatch_scaling --studies minibatch_ball
+"""
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# (name, file under simsgd/, the original snippet, the bug, what it gets wrong)
+MUTANTS = [
+    ("step_length", "optimizers/sgd.py", "theta[i] -= lr * g[i]", "theta[i] -= 1.05 * lr * g[i]",
+     "SGD steps 5% too far"),
+    ("minibatch_scaling", "problems/quadratic.py", "noise_scale=self.noise_std / math.sqrt(batch_size)",
+     "noise_scale=self.noise_std / batch_size", "minibatch noise std divided by B, not sqrt(B)"),
+    ("averaged_draws", "problems/quadratic.py", "inv = 1.0 / math.sqrt(draws)", "inv = 1.0 / draws",
+     "averaged minibatch draws scaled by 1/B, not 1/sqrt(B)"),
+    ("rotation_transpose", "problems/quadratic.py", "y[j] += q[i * d + j] * e", "y[j] += q[j * d + i] * e",
+     "Q applied where Q^T is meant"),
+    ("rng_layer", "device/rng.py", "out[k + 1] = v * zig[0, j]\n", "out[k + 1] = v * zig[0, i]\n",
+     "second draw of each pair scaled by the first draw's ziggurat layer"),
+    ("momentum_bias_correction", "optimizers/momentum.py", "lr / (1.0 - b1**t)", "lr / (1.0 - b1 ** (t + 1))",
+     "momentum's correction one step late"),
+    ("ewma_as_heavy_ball", "optimizers/momentum.py", "m[i] = b1 * m[i] + (1.0 - b1) * g[i]",
+     "m[i] = b1 * m[i] + g[i]", "the lecture's average replaced by a plain sum (heavy ball)"),
+    ("lookahead_point", "optimizers/nesterov.py", "c = h[H.lr] * h[H.b1]", "c = h[H.lr]",
+     "Nesterov's look-ahead without the factor b1"),
+    ("heavy_ball_dampening", "optimizers/heavy_ball.py", "sc[S.first_coefficient] = 1.0 - h[H.dampening]",
+     "sc[S.first_coefficient] = 1.0", "dampening ignored"),
+    ("adagrad_accumulation", "optimizers/adagrad.py", "s[i] += g[i] * g[i]", "s[i] += abs(g[i])",
+     "Adagrad accumulates |g|, not g^2"),
+    ("rmsprop_swapped_weights", "optimizers/rmsprop.py", "v[i] = rho * v[i] + (1.0 - rho) * g[i] * g[i]",
+     "v[i] = (1.0 - rho) * v[i] + rho * g[i] * g[i]", "RMSProp's decay weights swapped"),
+    ("adadelta_eps", "optimizers/adadelta.py", "math.sqrt(acc[i] + eps) / math.sqrt(s[i] + eps)",
+     "(math.sqrt(acc[i]) + eps) / math.sqrt(s[i] + eps)", "Adadelta's numerator eps outside the root"),
+    ("adam_second_moment_correction", "optimizers/adam.py", "bc2 = 1.0 - b2**t if o[O.bias_correction] != 0 else 1.0",
+     "bc2 = 1.0", "Adam without the second moment's bias correction"),
+    ("adam_eps_placement", "optimizers/adam.py", "theta[i] -= lr * (m[i] / bc1) / math.sqrt(raw / bc2 + eps)",
+     "theta[i] -= lr * (m[i] / bc1) / (math.sqrt(raw / bc2) + eps)",
+     "Adam's epsilon outside the root where the lecture puts it inside"),
+    ("amsgrad_max", "optimizers/adam.py", "vmax[i] = max(vmax[i], v[i])", "vmax[i] = v[i]",
+     "AMSGrad without the running maximum"),
+    ("adamax_norm", "optimizers/adamax.py", "u[i] = max(b2 * u[i], abs(g[i]))",
+     "u[i] = b2 * u[i] + (1.0 - b2) * abs(g[i])", "Adamax's infinity norm replaced by an average"),
+    ("nadam_schedule", "optimizers/nadam.py", "mu_next = b1 * (1.0 - 0.5 * 0.96 ** ((t + 1) * psi))",
+     "mu_next = b1 * (1.0 - 0.5 * 0.96 ** (t * psi))", "Nadam's next momentum taken at t, not t + 1"),
+    ("no_projection", "problems/online.py", "x[0] = min(max(x[0], -box), box)", "x[0] = x[0]",
+     "the online problem's projection onto the box dropped"),
+]
+
+
+def mutate(tmp, file, old, new):
+    pkg = Path(tmp) / "pkg" / "simsgd"
+    shutil.copytree(ROOT / "simsgd", pkg, ignore=shutil.ignore_patterns("__pycache__"))
+    path = pkg / file
+    src = path.read_text()
+    if src.count(old) != 1:
+        raise SystemExit(f"{file}: the snippet {old!r} occurs {src.count(old)} times, not once")
+    path.write_text(src.replace(old, new))
+    shutil.copytree(ROOT / "studies", pkg.parent / "studies")  # found beside the package it runs with
+    return pkg.parent
+
+
+def run_mutant(name, file, old, new, studies, goldens):
+    with tempfile.TemporaryDirectory() as tmp:
+        pkg = mutate(tmp, file, old, new)
+        env = {**os.environ, "PYTHONPATH": str(pkg), "SIMSGD_CACHE_DIR": str(Path(tmp) / "cache"),
+               "PYTHONWARNINGS": "ignore"}
+        check = subprocess.run([sys.executable, "-c", "import simsgd; print(simsgd.__file__)"], cwd=tmp, env=env,
+                               capture_output=True, text=True)
+        if not check.stdout.startswith(str(pkg)):
+            raise SystemExit(f"the mutant is not the package that runs: {check.stdout or check.stderr}")
+        failed = []
+        for study in studies:
+            # run from the temporary folder: from the repository, `python -m` would import its unmutated package
+            out = subprocess.run([sys.executable, "-m", "simsgd.cli", "run", study, "--out", str(Path(tmp) / "res")],
+                                 cwd=tmp, env=env, capture_output=True, text=True)
+            if out.returncode != 0:
+                failed.append(study if "FAIL" in out.stdout else f"{study} (error)")
+        golden_failures = 0
+        if goldens:
+            out = subprocess.run([sys.executable, "-m", "pytest", "-q", "-n", "0", "-p", "no:cacheprovider",
+                                  str(ROOT / "tests" / "test_optimizers.py") + "::test_reproduces_the_framework"],
+                                 cwd=tmp, env=env, capture_output=True, text=True)
+            golden_failures = sum(line.startswith("FAILED") for line in out.stdout.splitlines())
+            if out.returncode not in (0, 1):
+                golden_failures = -1
+    return {"mutant": name, "file": file, "studies_failed": failed, "golden_failures": golden_failures,
+            "caught": bool(failed) or golden_failures != 0}
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--only", nargs="+", help="mutant names (default: all)")
+    ap.add_argument("--studies", nargs="*", help="study names (default: all; none: the goldens alone)")
+    ap.add_argument("--no-goldens", action="store_true")
+    ap.add_argument("--jobs", type=int, default=1, help="mutants tried at once")
+    ap.add_argument("--json", default=str(ROOT / "results" / "mutants.json"))
+    a = ap.parse_args(argv)
+    sys.path.insert(0, str(ROOT))
+    from simsgd.workflow import studies as st
+
+    names = st.names() if a.studies is None else a.studies
+    chosen = [m for m in MUTANTS if not a.only or m[0] in a.only]
+    if a.only and len(chosen) != len(a.only):
+        raise SystemExit(f"unknown mutant in {a.only}; known: {[m[0] for m in MUTANTS]}")
+    def one(mutant):
+        name, file, old, new, what = mutant
+        t0 = time.perf_counter()
+        row = run_mutant(name, file, old, new, names, not a.no_goldens)
+        row.update(bug=what, seconds=round(time.perf_counter() - t0, 1))
+        print(json.dumps(row), flush=True)
+        return row
+
+    with ThreadPoolExecutor(max(1, a.jobs)) as pool:
+        rows = list(pool.map(one, chosen))
+    if a.json:
+        Path(a.json).write_text(json.dumps({"studies": names, "goldens": not a.no_goldens, "mutants": rows},
+                                           indent=2) + "\n")
+    print("\n| mutant | bug | study verdicts that fail | framework goldens that fail |")
+    print("|---|---|---|---:|")
+    for r in rows:
+        print(f"| `{r['mutant']}` | {r['bug']} | {', '.join(r['studies_failed']) or '**none**'} | "
+              f"{r['golden_failures']} |")
+    caught = sum(r["caught"] for r in rows)
+    print(f"\n{caught} of {len(rows)} mutants caught")
+    return 0 if caught == len(rows) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

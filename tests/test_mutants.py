@@ -1,0 +1,20 @@
+"""A fast subset of the mutation test: planted bugs make the study or golden that should catch them fail."""
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.mark.parametrize("mutant,study,goldens", [("minibatch_scaling", "minibatch_ball", False),
+                                                  ("adamax_norm", None, True)])
+def test_planted_bug_is_caught(mutant, study, goldens, tmp_path):
+    args = [sys.executable, str(ROOT / "scripts" / "mutation_test.py"), "--only", mutant, "--json",
+            str(tmp_path / "m.json"), "--studies", *([study] if study else [])]
+    if not goldens:
+        args.append("--no-goldens")
+    out = subprocess.run(args, capture_output=True, text=True, cwd=ROOT, timeout=900)
+    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
+    assert "1 of 1 mutants caught" in out.stdout
