@@ -49,6 +49,7 @@ SEED = 1234
 GRAD_SCALE = [1.0, 0.1, 10.0]
 
 PYTORCH_CASES = [
+    ("SGD", dict(lr=0.05)),
     ("SGD", dict(lr=0.05, momentum=0.9, dampening=0.0, nesterov=False)),
     ("SGD", dict(lr=0.05, momentum=0.9, dampening=0.0, nesterov=True)),
     ("SGD", dict(lr=0.05, momentum=0.8, dampening=0.1)),
@@ -63,6 +64,7 @@ PYTORCH_CASES = [
 ]
 
 KERAS_CASES = [
+    ("SGD", dict(learning_rate=0.05)),
     ("SGD", dict(learning_rate=0.05, momentum=0.9, nesterov=False)),
     ("SGD", dict(learning_rate=0.05, momentum=0.9, nesterov=True)),
     ("Adagrad", dict(learning_rate=0.1, initial_accumulator_value=0.05, epsilon=1e-6)),
@@ -76,6 +78,7 @@ KERAS_CASES = [
 ]
 
 OPTAX_CASES = [
+    ("sgd", dict(learning_rate=0.05)),
     ("sgd", dict(learning_rate=0.05, momentum=0.9, nesterov=False)),
     ("sgd", dict(learning_rate=0.05, momentum=0.9, nesterov=True)),
     ("adagrad", dict(learning_rate=0.1, initial_accumulator_value=0.05, eps=1e-6)),

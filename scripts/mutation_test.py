@@ -84,13 +84,15 @@ def run_mutant(name, file, old, new, studies, goldens):
                                capture_output=True, text=True)
         if not check.stdout.startswith(str(pkg)):
             raise SystemExit(f"the mutant is not the package that runs: {check.stdout or check.stderr}")
-        failed = []
+        failed, errors = [], {}
         for study in studies:
             # run from the temporary folder: from the repository, `python -m` would import its unmutated package
             out = subprocess.run([sys.executable, "-m", "simsgd.cli", "run", study, "--out", str(Path(tmp) / "res")],
                                  cwd=tmp, env=env, capture_output=True, text=True)
             if out.returncode != 0:
                 failed.append(study if "FAIL" in out.stdout else f"{study} (error)")
+                if "FAIL" not in out.stdout:
+                    errors[study] = (out.stderr.strip().splitlines() or ["?"])[-1][-300:]
         golden_failures = 0
         if goldens:
             out = subprocess.run([sys.executable, "-m", "pytest", "-q", "-n", "0", "-p", "no:cacheprovider",
@@ -99,8 +101,8 @@ def run_mutant(name, file, old, new, studies, goldens):
             golden_failures = sum(line.startswith("FAILED") for line in out.stdout.splitlines())
             if out.returncode not in (0, 1):
                 golden_failures = -1
-    return {"mutant": name, "file": file, "studies_failed": failed, "golden_failures": golden_failures,
-            "caught": bool(failed) or golden_failures != 0}
+    return {"mutant": name, "file": file, "studies_failed": failed, "errors": errors,
+            "golden_failures": golden_failures, "caught": bool(failed) or golden_failures != 0}
 
 
 def main(argv=None):

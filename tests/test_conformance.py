@@ -55,3 +55,13 @@ def test_every_problem_validates_the_call(problem_cls, monkeypatch):
             ss.simulate(prob, ss.SGD(0.1), **{"runs": 2, "steps": 2, **kw})
     fd, idata = prob.pack(1, np.dtype("float64"))
     assert fd.dtype == np.float64 and idata.dtype == np.int64 and prob.dim >= 1
+
+
+def test_every_rule_a_framework_has_is_covered_by_goldens():
+    import json
+    from pathlib import Path
+
+    cases = json.loads((Path(__file__).parent / "fixtures" / "optimizer_goldens.json").read_text())["cases"]
+    covered = {type(ss.from_framework(c["framework"], c["name"], **c["kwargs"])) for c in cases}
+    for cls in ss.OPTIMIZERS:
+        assert (cls in covered) == cls.in_frameworks, cls.__name__

@@ -67,6 +67,7 @@ class Optimizer:
     n_state = 0
     n_scalar = 0
     kernels = None
+    in_frameworks = True  # PyTorch, Keras or optax has this rule: framework goldens must cover it
 
     def hyper_values(self):
         """The float hyperparameters in kernel order (float64)."""

@@ -6,7 +6,7 @@ is accepted only at its neutral value, otherwise it is a ValueError naming the a
 """
 from .adadelta import Adadelta
 from .adagrad import Adagrad
-from .adam import Adam
+from .adam import AMSGrad, Adam
 from .adamax import Adamax
 from .heavy_ball import HeavyBall
 from .nadam import Nadam
@@ -20,6 +20,10 @@ def _sgd(lr, momentum, nesterov, dampening=0.0):
             raise ValueError("nesterov=True needs momentum > 0")
         return SGD(lr)
     return HeavyBall(lr, momentum, dampening, nesterov)
+
+
+def _adam(amsgrad, *args, **kwargs):
+    return AMSGrad(*args, **kwargs) if amsgrad else Adam(*args, **kwargs)
 
 
 def _betas(k):
@@ -43,7 +47,7 @@ _PYTORCH = {
                 lambda k: RMSProp(k["lr"], k["alpha"], k["eps"], eps_inside=False)),
     "Adam": ({"lr": 1e-3, "betas": (0.9, 0.999), "eps": 1e-8, "amsgrad": False},
              {"weight_decay": 0.0, "maximize": False},
-             lambda k: Adam(k["lr"], *_betas(k), k["eps"], eps_placement="outside", amsgrad=k["amsgrad"])),
+             lambda k: _adam(k["amsgrad"], k["lr"], *_betas(k), k["eps"], eps_placement="outside")),
     "Adamax": ({"lr": 2e-3, "betas": (0.9, 0.999), "eps": 1e-8},
                {"weight_decay": 0.0, "maximize": False},
                lambda k: Adamax(k["lr"], *_betas(k), k["eps"], eps_in_max=True)),
@@ -68,8 +72,8 @@ _KERAS = {
                 lambda k: RMSProp(k["learning_rate"], k["rho"], k["epsilon"], eps_inside=True)),
     "Adam": ({"learning_rate": 1e-3, "beta_1": 0.9, "beta_2": 0.999, "epsilon": 1e-7, "amsgrad": False},
              _KERAS_NEUTRAL,
-             lambda k: Adam(k["learning_rate"], k["beta_1"], k["beta_2"], k["epsilon"], eps_placement="scaled",
-                            amsgrad=k["amsgrad"])),
+             lambda k: _adam(k["amsgrad"], k["learning_rate"], k["beta_1"], k["beta_2"], k["epsilon"],
+                             eps_placement="scaled")),
     "Adamax": ({"learning_rate": 1e-3, "beta_1": 0.9, "beta_2": 0.999, "epsilon": 1e-7}, _KERAS_NEUTRAL,
                lambda k: Adamax(k["learning_rate"], k["beta_1"], k["beta_2"], k["epsilon"])),
     "Nadam": ({"learning_rate": 1e-3, "beta_1": 0.9, "beta_2": 0.999, "epsilon": 1e-7}, _KERAS_NEUTRAL,
@@ -92,8 +96,8 @@ _OPTAX = {
     "adam": ({"learning_rate": _REQUIRED, "b1": 0.9, "b2": 0.999, "eps": 1e-8}, {"eps_root": 0.0, "nesterov": False},
              lambda k: Adam(k["learning_rate"], k["b1"], k["b2"], k["eps"], eps_placement="outside")),
     "amsgrad": ({"learning_rate": _REQUIRED, "b1": 0.9, "b2": 0.999, "eps": 1e-8}, {"eps_root": 0.0},
-                lambda k: Adam(k["learning_rate"], k["b1"], k["b2"], k["eps"], eps_placement="outside",
-                               amsgrad=True, amsgrad_max="corrected")),
+                lambda k: AMSGrad(k["learning_rate"], k["b1"], k["b2"], k["eps"], eps_placement="outside",
+                                  amsgrad_max="corrected")),
     "adamax": ({"learning_rate": _REQUIRED, "b1": 0.9, "b2": 0.999, "eps": 1e-8}, {},
                lambda k: Adamax(k["learning_rate"], k["b1"], k["b2"], k["eps"], eps_in_max=True)),
     "nadam": ({"learning_rate": _REQUIRED, "b1": 0.9, "b2": 0.999, "eps": 1e-8}, {"eps_root": 0.0},

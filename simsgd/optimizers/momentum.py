@@ -28,6 +28,7 @@ class Momentum(Optimizer):
 
     hyper, options = H, O
     n_state = 1
+    in_frameworks = False  # the lecture's form, which no framework has: checked against exact theory instead
     kernels = OptimizerKernels(step=step)
 
     def __init__(self, lr, b1=0.9, bias_correction=False):

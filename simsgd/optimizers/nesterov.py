@@ -28,6 +28,7 @@ class Nesterov(Optimizer):
 
     hyper, options = H, O
     n_state = 1
+    in_frameworks = False  # the lecture's form, which no framework has: checked against exact theory instead
     kernels = OptimizerKernels(step=momentum.step, lookahead=lookahead)
 
     def __init__(self, lr, b1=0.9):

@@ -124,13 +124,13 @@ def run(name, scale="quick", runs=None, seed=0, target="cpu", out=None, replot=F
             **provenance.record(_ROOT),
         }
         shutil.rmtree(ctx.cache, ignore_errors=True)
-    passed, numbers = mod.verdict(data, params)
-    numbers = _jsonable(numbers)
+    passed, raw = mod.verdict(data, params)
+    numbers = _jsonable(raw)  # non-finite numbers become strings here: plots get the raw ones
     meta["verdict"] = "pass" if passed else "fail"
     meta["numbers"] = numbers
     (folder / "meta.json").write_text(json.dumps(meta, indent=2) + "\n")
     figure = folder / f"{name}.png"
-    mod.plot(data, params, passed, numbers, figure)
+    mod.plot(data, params, passed, raw, figure)
     entry = {
         "name": name,
         "claims": list(mod.CLAIMS),
