@@ -9,17 +9,74 @@ u_t = max(b2 u_{t-1}, |g_t|) after one unit gradient (C25); Nadam's update uses 
 average b1 m_hat_t + (1 - b1) g_t / (1 - b1^t) (C27, optax's constant schedule). Adadelta (C28) is
 run at alpha0 = 0.5, 1, 2 against Adam at alpha and 2 alpha on a noisy quadratic; its balls are
 reported, not judged.
+
+Against an independent oracle: Adagrad, bias-corrected RMSProp and Adam (the lecture's form, epsilon
+inside the root, and the paper's, outside) on a noisy quadratic with curvatures from 0.01 to 1 in
+six dimensions and epsilon comparable to v (so its placement matters), each simulated by simsgd and by
+a NumPy implementation written from these formulas with its own random numbers; the mean error
+curves must agree within their joint standard error:
+    Adagrad   s_t = s_{t-1} + g_t^2,                   theta -= lr g_t / sqrt(s_t + eps)
+    RMSProp   v_t = rho v_{t-1} + (1 - rho) g_t^2,      theta -= lr g_t / sqrt(v_t / (1 - rho^t) + eps)
+    Adam      m_t, v_t as above with b1, b2,            theta -= lr m_hat / sqrt(v_hat + eps)   (lecture)
+                                                        theta -= lr m_hat / (sqrt(v_hat) + eps) (paper)
+with m_hat = m_t / (1 - b1^t), v_hat = v_t / (1 - b2^t), all state starting at 0.
 """
 import numpy as np
 
 import simsgd as ss
+from simsgd.engine.statistics import z_threshold
 
 CLAIMS = ("C22", "C23", "C24", "C25", "C27", "C28")
 _BASE = {"flat": 0.01, "steep": 1.0, "coord_steps": 600, "target": 0.01, "read_steps": 40,
          "b1": 0.9, "b2": 0.999, "ball_dim": 10, "ball_noise": 0.5, "ball_steps": 8000, "adam_lr": 0.05}
-SCALES = {"quick": {**_BASE, "runs": 300}, "full": {**_BASE, "runs": 5000}}
+_BASE.update({"oracle_dim": 6, "oracle_noise": 0.1, "oracle_eps": 1e-2, "oracle_lr": 0.05, "oracle_rho": 0.9,
+              "oracle_steps": 400, "oracle_every": 10})
+SCALES = {"quick": {**_BASE, "runs": 300, "oracle_runs": 2000}, "full": {**_BASE, "runs": 5000, "oracle_runs": 20_000}}
 _RULES = {"SGD": ss.SGD(1.0), "Adagrad": ss.Adagrad(0.1), "RMSProp": ss.RMSProp(0.01, bias_correction=True),
           "Adam": ss.Adam(0.01)}
+
+
+def _oracle_rules(p):
+    lr, eps = p["oracle_lr"], p["oracle_eps"]
+    return {"Adagrad": ss.Adagrad(lr, eps=eps),
+            "RMSProp": ss.RMSProp(lr, rho=p["oracle_rho"], eps=eps, bias_correction=True),
+            "Adam": ss.Adam(lr, p["b1"], p["b2"], eps),
+            "Adam_eps_outside": ss.Adam(lr, p["b1"], p["b2"], eps, eps_placement="outside")}
+
+
+def _oracle_problem(p):
+    return ss.Quadratic(np.logspace(-2, 0, p["oracle_dim"]), p["oracle_noise"], 1.0)
+
+
+def _numpy_oracle(name, p, seed):
+    """Mean and standard error of ||theta_t||^2 at steps 0, every, 2 every, ... by the module docstring's formulas."""
+    rng = np.random.default_rng(seed)
+    R, d, T = p["oracle_runs"], p["oracle_dim"], p["oracle_steps"]
+    lam, sig = np.logspace(-2, 0, d), p["oracle_noise"]
+    lr, eps, rho, b1, b2 = p["oracle_lr"], p["oracle_eps"], p["oracle_rho"], p["b1"], p["b2"]
+    x = np.ones((R, d))
+    m, v, s = np.zeros((R, d)), np.zeros((R, d)), np.zeros((R, d))
+    out = []
+    for t in range(T + 1):
+        if t % p["oracle_every"] == 0 or t == T:
+            e = (x**2).sum(axis=1)
+            out.append((e.mean(), e.std(ddof=1) / np.sqrt(R)))
+        if t == T:
+            break
+        k = t + 1
+        g = lam * x + sig * rng.standard_normal((R, d))
+        if name == "Adagrad":
+            s += g * g
+            x -= lr * g / np.sqrt(s + eps)
+        elif name == "RMSProp":
+            v = rho * v + (1 - rho) * g * g
+            x -= lr * g / np.sqrt(v / (1 - rho**k) + eps)
+        else:
+            m = b1 * m + (1 - b1) * g
+            v = b2 * v + (1 - b2) * g * g
+            mh, vh = m / (1 - b1**k), v / (1 - b2**k)
+            x -= lr * mh / (np.sqrt(vh + eps) if name == "Adam" else np.sqrt(vh) + eps)
+    return np.array(out).T
 
 
 def _impulse(n):
@@ -52,6 +109,13 @@ def simulate(p, ctx):
     out["ball_mean"] = np.stack([b["mean"] for b in balls])
     out["ball_sem"] = np.stack([b["sem"] for b in balls])
     out["ball_diverged"] = np.stack([b["diverged"] for b in balls])
+    for i, (name, opt) in enumerate(_oracle_rules(p).items()):
+        r = ctx.curve(f"oracle_{name}", _oracle_problem(p), opt, p["oracle_runs"], p["oracle_steps"],
+                      record_every=p["oracle_every"], first_run=10 * p["runs"])
+        out[f"oracle_{name}_sim"] = np.stack([r["mean"], r["sem"]])
+        out[f"oracle_{name}_diverged"] = r["diverged"]
+        out[f"oracle_{name}_numpy"] = _numpy_oracle(name, p, [ctx.seed, i])
+        out["oracle_steps"] = r["steps"]
     return out
 
 
@@ -86,9 +150,21 @@ def verdict(data, p):
                "adadelta_ball_ratio_2_over_1": float(final[2] / final[1]),
                "adam_ball_ratio_2_over_1": float(final[5] / final[4]),
                "diverged": int(data["ball_diverged"][:, -1].sum())}
+    oracle = list(_oracle_rules(p))
+    zc = z_threshold(len(oracle) * (data["oracle_steps"].size - 1))
+    zmax = {}
+    for name in oracle:
+        (a, sa), (b, sb) = data[f"oracle_{name}_sim"][:, 1:], data[f"oracle_{name}_numpy"][:, 1:]
+        zmax[name] = float(np.max(np.abs(a - b) / np.sqrt(sa**2 + sb**2)))
+    ball = {name: float(data[f"oracle_{name}_sim"][0, -1]) for name in oracle}
+    numbers.update({"oracle_runs": p["oracle_runs"], "oracle_z_critical": zc,
+                    "oracle_max_abs_z_simsgd_vs_numpy": zmax, "oracle_final_error_sq": ball,
+                    "adam_final_error_eps_inside_over_outside": ball["Adam"] / ball["Adam_eps_outside"],
+                    "oracle_diverged": int(sum(data[f"oracle_{n}_diverged"][-1] for n in oracle))})
     adaptive = [n for n in _RULES if n != "SGD"]
     passed = (all(ratio[n] < ratio["SGD"] / 10 for n in adaptive) and all(e < 1e-12 for e in err.values())
-              and numbers["diverged"] == 0)
+              and numbers["diverged"] == 0 and all(z < zc for z in zmax.values())
+              and numbers["oracle_diverged"] == 0)
     return passed, numbers
 
 
@@ -96,7 +172,7 @@ def plot(data, p, passed, numbers, path):
     from simsgd.workflow.plotting import band, style, verdict_title
 
     with style() as plt:
-        fig, ax = plt.subplots(1, 3, figsize=(15, 4.2))
+        fig, ax = plt.subplots(1, 4, figsize=(20, 4.2))
         s = np.arange(p["coord_steps"] + 1)
         for i, name in enumerate(_RULES):
             for tag, ls in (("flat", "-"), ("steep", "--")):
@@ -119,6 +195,16 @@ def plot(data, p, passed, numbers, path):
         ax[2].set(yscale="log", xlabel="step t", ylabel="E||θ_t - θ*||²",
                   title=f"noisy quadratic, {p['runs']} runs: the balls")
         ax[2].legend(ncol=2)
+        so = data["oracle_steps"]
+        for i, name in enumerate(_oracle_rules(p)):
+            mean, sem = data[f"oracle_{name}_sim"]
+            band(ax[3], so, mean, sem, f"{name} (simsgd)", color=f"C{i}")
+            ax[3].plot(so, data[f"oracle_{name}_numpy"][0], "k:", lw=1)
+        ax[3].plot([], [], "k:", label="NumPy from the formulas")
+        ax[3].set(yscale="log", xlabel="step t", ylabel="E||θ_t - θ*||²",
+                  title=f"vs a NumPy oracle: max|z| = {max(numbers['oracle_max_abs_z_simsgd_vs_numpy'].values()):.2f}"
+                        f" (ε = {p['oracle_eps']})")
+        ax[3].legend()
         fig.savefig(path)
         plt.close(fig)
 
