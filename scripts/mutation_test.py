@@ -136,7 +136,8 @@ def main(argv=None):
     print("\n| mutant | bug | study verdicts that fail | framework goldens that fail |")
     print("|---|---|---|---:|")
     for r in rows:
-        print(f"| `{r['mutant']}` | {r['bug']} | {', '.join(r['studies_failed']) or '**none**'} | "
+        bug = r["bug"].replace("|", "\\|")
+        print(f"| `{r['mutant']}` | {bug} | {', '.join(r['studies_failed']) or '**none**'} | "
               f"{r['golden_failures']} |")
     caught = sum(r["caught"] for r in rows)
     print(f"\n{caught} of {len(rows)} mutants caught")
