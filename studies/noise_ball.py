@@ -63,6 +63,7 @@ def simulate(p, ctx):
 
 def _theory(p):
     spread, equal = _problems(p)
+    rot, (edge, rates) = _rotated(p), _edge(p)
     t = np.arange(p["steps"] + 1)
     a, B = p["lr"], p["batch_size"]
     return {
@@ -72,10 +73,10 @@ def _theory(p):
         "equal_bound": theory.bound_trajectory(t, np.sum(equal.e0**2), a, equal.M, equal.mu, B),
         "ball": theory.noise_ball_bound(a, spread.M, spread.mu, B),
         "M": spread.M,
-        "rotated_exact": theory.sgd_error_sq(t, a, _rotated(p).eigenvalues, _rotated(p).e0, _rotated(p).noise_var, B),
-        **{f"{tag}_exact": theory.sgd_error_sq(t, lr, _edge(p)[0].eigenvalues, 0.0, _edge(p)[0].noise_var)
-           for tag, lr in _edge(p)[1].items()},
-        **{f"{tag}_bound": theory.noise_ball_bound(lr, _edge(p)[0].M, p["mu"]) for tag, lr in _edge(p)[1].items()},
+        "rotated_exact": theory.sgd_error_sq(t, a, rot.eigenvalues, rot.e0, rot.noise_var, B),
+        **{f"{tag}_exact": theory.sgd_error_sq(t, lr, edge.eigenvalues, 0.0, edge.noise_var) for tag, lr in rates.items()},
+        **{f"{tag}_bound": theory.noise_ball_bound(lr, edge.M, p["mu"]) for tag, lr in rates.items()},
+        "rates": rates,
     }
 
 
@@ -98,7 +99,7 @@ def verdict(data, p):
     edge = {}
     for tag in ("edge_at", "edge_past"):
         mean, sem = data[f"{tag}_mean"], data[f"{tag}_sem"]
-        edge[tag] = {"lr": _edge(p)[1][tag], "final": float(mean[-1]), "bound": th[f"{tag}_bound"],
+        edge[tag] = {"lr": th["rates"][tag], "final": float(mean[-1]), "bound": th[f"{tag}_bound"],
                      "exact_ball": float(th[f"{tag}_exact"][-1]),
                      "z_final_vs_bound": float((mean[-1] - th[f"{tag}_bound"]) / sem[-1]),
                      "max_abs_z_vs_exact": float(np.abs(zscores(mean[1:], sem[1:], th[f"{tag}_exact"][1:])).max())}

@@ -59,6 +59,11 @@ class Pairing:
     measure: object
 
 
+def _tag(name, *built_from):
+    """``name`` and a digest of what the classes and device functions are built from: a kernel's cache name."""
+    return f"{name}-{digest_of(*built_from, extra=SOURCE_HASH)[:12]}"
+
+
 _PAIRINGS = {}
 
 
@@ -67,8 +72,7 @@ def pairing(problem_cls, problem_name, optimizer_cls, optimizer_name):
     key = (problem_cls, optimizer_cls)
     if key not in _PAIRINGS:
         pk, ok = problem_cls.kernels, optimizer_cls.kernels
-        digest = digest_of(problem_cls, optimizer_cls, *pk, *ok, extra=SOURCE_HASH)[:12]
-        tag = f"{problem_name}-{optimizer_name}-{digest}"
+        tag = _tag(f"{problem_name}-{optimizer_name}", problem_cls, optimizer_cls, *pk, *ok)
         bind = {"problem_init": pk.init, "problem_grad": pk.grad, "problem_project": pk.project,
                 "problem_metrics": pk.metrics, "optimizer_init": ok.init, "optimizer_step": ok.step,
                 "optimizer_lookahead": ok.lookahead}
@@ -92,7 +96,6 @@ def replayer(optimizer_cls, optimizer_name):
     """``replay_steps`` compiled for one optimizer class (cached on disk under its tag)."""
     if optimizer_cls not in _REPLAYERS:
         ok = optimizer_cls.kernels
-        digest = digest_of(optimizer_cls, *ok, extra=SOURCE_HASH)[:12]
         bind = {"optimizer_init": ok.init, "optimizer_step": ok.step}
-        _REPLAYERS[optimizer_cls] = specialise(replay_steps, f"{optimizer_name}-{digest}", bind, cache=True)
+        _REPLAYERS[optimizer_cls] = specialise(replay_steps, _tag(optimizer_name, optimizer_cls, *ok), bind, cache=True)
     return _REPLAYERS[optimizer_cls]
