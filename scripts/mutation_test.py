@@ -2,8 +2,9 @@
 
 For every mutant: copy the package, replace one snippet (it must occur exactly once), then in
 fresh processes (their own kernel cache) run every study at quick scale and the framework
-goldens against the copy. A mutant is caught when at least one study verdict fails or a golden
-no longer matches. Writes ``results/mutants.json`` and prints a table.
+goldens against the copy. A mutant is caught when at least one study verdict fails (a study that
+crashes does not count); the goldens that no longer match are listed beside. Writes
+``results/mutants.json`` (with the failed conditions of each study) and prints a table.
 
     python scripts/mutation_test.py --jobs 2             # every mutant, every study (a few minutes each)
     python scripts/mutation_test.py --only minibatch_scaling --studies minibatch_ball
@@ -84,7 +85,7 @@ def run_mutant(name, file, old, new, studies, goldens):
                                capture_output=True, text=True)
         if not check.stdout.startswith(str(pkg)):
             raise SystemExit(f"the mutant is not the package that runs: {check.stdout or check.stderr}")
-        failed, errors = [], {}
+        failed, errors, conditions = [], {}, {}
         for study in studies:
             # run from the temporary folder: from the repository, `python -m` would import its unmutated package
             out = subprocess.run([sys.executable, "-m", "simsgd.cli", "run", study, "--out", str(Path(tmp) / "res")],
@@ -93,6 +94,10 @@ def run_mutant(name, file, old, new, studies, goldens):
                 failed.append(study if "FAIL" in out.stdout else f"{study} (error)")
                 if "FAIL" not in out.stdout:
                     errors[study] = (out.stderr.strip().splitlines() or ["?"])[-1][-300:]
+                else:
+                    meta = json.loads((Path(tmp) / "res" / study / "meta.json").read_text())
+                    conditions[study] = [f"{c}.{k}" for c, s in meta["claim_status"].items()
+                                         for k, v in s["checks"].items() if not v]
         golden_failures = 0
         if goldens:
             out = subprocess.run([sys.executable, "-m", "pytest", "-q", "-n", "0", "-p", "no:cacheprovider",
@@ -101,8 +106,8 @@ def run_mutant(name, file, old, new, studies, goldens):
             golden_failures = sum(line.startswith("FAILED") for line in out.stdout.splitlines())
             if out.returncode not in (0, 1):
                 golden_failures = -1
-    return {"mutant": name, "file": file, "studies_failed": failed, "errors": errors,
-            "golden_failures": golden_failures, "caught": bool(failed) or golden_failures != 0}
+    return {"mutant": name, "file": file, "studies_failed": failed, "conditions_failed": conditions,
+            "errors": errors, "golden_failures": golden_failures, "caught": bool(conditions)}
 
 
 def main(argv=None):

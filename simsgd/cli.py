@@ -30,6 +30,8 @@ def _parser():
     rep.add_argument("--check", action="store_true",
                      help="simulate nothing: list results that are missing, failing or made by other code than "
                           "today's (at the scale asked for, default --full here); exit 1 if any")
+    c = sub.add_parser("claims", help="print the table of claim statuses (Markdown) from results/index.json")
+    c.add_argument("--out", default=None, help="results folder (default: results/ of the source tree)")
     sub.add_parser("info", help="versions, threads, targets and the kernel cache")
     return ap
 
@@ -43,6 +45,12 @@ def main(argv=None):
             mod = studies.load(name)
             doc = (mod.__doc__ or "").strip().splitlines()[0]
             print(f"{name:20s} {','.join(mod.CLAIMS):14s} {doc}")
+        return 0
+    if args.cmd == "claims":
+        from .workflow.claims import table
+
+        root = Path(args.out) if args.out else studies.default_results_dir()
+        print(table(json.loads((root / "index.json").read_text())), end="")
         return 0
     if args.cmd == "info":
         from .device import jit

@@ -9,6 +9,7 @@ import numpy as np
 import simsgd as ss
 from simsgd import theory
 from simsgd.engine.statistics import z_threshold, zscores
+from simsgd.workflow.claims import Claim
 
 CLAIMS = ("C14",)
 _BASE = {"dim": 20, "mu": 0.1, "L": 1.0, "noise_std": 1.0, "x0": 10.0, "batch_size": 1,
@@ -79,20 +80,29 @@ def verdict(data, p):
     div = [r for r in rows if r["regime"] == "diverges"]
     zc = z_threshold(sum(data["steps"].size - 1 for _ in conv))
     ball = np.array([r["sim_ball"] for r in held])
+    sem = np.array([r["sim_ball_sem"] for r in held])
     reach = np.array([r["steps_to_ball_sim"] for r in held])
     checks = {
         "sim_matches_exact": all(r["max_abs_z_vs_exact"] < zc for r in conv),
-        "ball_grows_with_lr": bool(np.all(np.diff(ball) > 0)),
+        "ball_grows_with_lr": bool(np.all(np.diff(ball) > zc * np.hypot(sem[1:], sem[:-1]))),
         "reach_time_shrinks_with_lr": bool(np.all(reach > 0) and np.all(np.diff(reach) <= 0)),
-        "ball_within_bound": all(r["sim_ball"] <= r["bound"] + zc * r["sim_ball_sem"] for r in held),
         "no_divergence_when_converging": all(r["diverged_final"] == 0 for r in conv),
         "all_runs_diverge_past_2_over_L": all(r["diverged_final"] == p["runs"] for r in div),
     }
     numbers = {"runs": p["runs"], "z_critical": zc, "checks": checks,
                "ball_ratio_largest_over_smallest": float(ball[-1] / ball[0]),
                "reach_ratio_smallest_over_largest_lr": float(reach[0] / reach[-1]),
+               "ball_over_bound": [r["sim_ball"] / r["bound"] for r in held],
                "per_lr": rows}
-    return all(checks.values()) and len(div) > 0, numbers
+    checks["some_rate_diverges"] = len(div) > 0
+    worst = max(r["max_abs_z_vs_exact"] for r in conv)
+    c14 = Claim("supported", (
+        f"from α = {held[0]['lr']:.3g} to 2/(L+μ) = {held[-1]['lr']:.3g} the simulated ball grows "
+        f"{ball[-1] / ball[0]:.0f}× (each step of the grid significantly) and the steps to reach "
+        f"{p['reach_factor']:g}× it shrink {reach[0] / reach[-1]:.0f}× ({reach[0]} → {reach[-1]}); every convergent α "
+        f"matches the exact curve (max |z| {worst:.2f}, threshold {zc:.2f}); past 2/L "
+        + ", ".join(f"{r['diverged_final']:,}/{p['runs']:,}" for r in div) + " runs diverge, counted"), checks)
+    return {"C14": c14}, numbers
 
 
 def plot(data, p, passed, numbers, path):

@@ -54,3 +54,16 @@ def test_lookahead_replay_is_the_momentum_update():
     # given gradients, the look-ahead changes only where they are taken
     g = np.random.default_rng(0).normal(size=(6, 3))
     np.testing.assert_array_equal(ss.replay(ss.Nesterov(0.1, 0.9), 1.0, g), ss.replay(ss.Momentum(0.1, 0.9), 1.0, g))
+
+
+def test_momentum_tracks_sgd_at_lr_not_at_the_lectures_effective_rate():
+    # identities behind momentum_ewma's C19 verdict, kept here: exact curves only
+    lam, e0 = np.linspace(0.1, 1.0, 20), np.full(20, 10.0)
+    T = 3000
+    mom = tm.momentum_error_sq(T, 0.01, 0.9, lam, e0, 1.0)
+    sgd = ss.theory.sgd_error_sq(np.arange(T + 1), 0.01, lam, e0, 1.0)
+    damped = ss.theory.sgd_error_sq(np.arange(T + 1), 0.001, lam, e0, 1.0)
+    assert np.max(np.abs(mom / sgd - 1)) < 0.1
+    assert np.max(np.abs(mom / damped - 1)) > 0.5
+    # at a high rate the same-lr ball is smaller, yet at a matched ball the transient is slower
+    assert tm.momentum_error_sq_limit(0.8, 0.9, lam, 1.0) < ss.theory.sgd_error_sq_limit(0.8, lam, 1.0)

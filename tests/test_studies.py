@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from simsgd.workflow import studies
+from simsgd.workflow.claims import STATUSES
 
 NAMES = studies.names()
 
@@ -24,7 +25,11 @@ def test_study_end_to_end(name, tmp_path):
     for key in ("params", "seed", "target", "versions", "commit", "wall_time_s", "verdict", "numbers"):
         assert key in meta
     assert meta["params"]["runs"] == 400
-    assert entry["verdict"] == "pass", entry["numbers"]
+    failed = {c: [k for k, v in s["checks"].items() if not v] for c, s in entry["claim_status"].items()}
+    assert entry["verdict"] == "pass", failed
+    assert set(entry["claim_status"]) == set(mod.CLAIMS)
+    assert {s["status"] for s in entry["claim_status"].values()} <= set(STATUSES)
+    assert meta["claim_status"] == entry["claim_status"]
     png = folder / f"{name}.png"
     assert png.stat().st_size > 10_000
     index = json.loads((tmp_path / "results" / "index.json").read_text())

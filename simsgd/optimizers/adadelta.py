@@ -27,7 +27,11 @@ class Adadelta(Optimizer):
         dx_t = sqrt(D_{t-1} + eps) / sqrt(s_t + eps) * g_t,   D_t = rho D_{t-1} + (1 - rho) dx_t^2,
         theta_t = theta_{t-1} - lr dx_t.
 
-    D accumulates the squared updates (the slide's Delta_t).
+    D accumulates the squared unscaled updates dx_t^2 (Zeiler's E[dx^2]; PyTorch, Keras and optax
+    alike), and lr multiplies afterwards. Departure from the slide: it writes
+    Delta_t = b2 Delta_{t-1} + (1 - b2) theta_t^2, the squared parameters, which would make the rate
+    depend on where the minimiser lies; read here as a typo for the squared update. ``rho`` is the
+    slide's b2.
     """
 
     hyper = H

@@ -5,11 +5,12 @@ A study is ``studies/<name>.py`` defining
     CLAIMS = ("C13", ...)                      # claim IDs from the lecture
     SCALES = {"quick": {...}, "full": {...}}   # JSON-ready parameters; "runs" is overridable
     simulate(p, ctx) -> dict of arrays          # ctx.seed, ctx.target, ctx.point(...) for sweeps
-    verdict(data, p) -> (passed, numbers)       # computed from the data alone
+    verdict(data, p) -> ({claim ID: Claim}, numbers)   # computed from the data alone (see ``claims``)
     plot(data, p, passed, numbers, path)        # drawn from the data alone
 
 and writes ``results/<name>/{data.npz, meta.json, <name>.png}`` plus its line in
-``results/index.json``. Replotting reads ``data.npz`` and ``meta.json`` only.
+``results/index.json``: one status per claim, and the study's verdict (pass when every claim's
+conditions hold). Replotting reads ``data.npz`` and ``meta.json`` only.
 """
 import hashlib
 import importlib.util
@@ -24,6 +25,7 @@ from .. import validate as V
 from ..engine.simulate import simulate
 from ..targets import TARGETS
 from . import provenance
+from .claims import Claim
 
 _ROOT = Path(__file__).resolve().parent.parent.parent
 
@@ -63,14 +65,25 @@ class Context:
         tag = json.dumps({"params": params, "seed": seed, "target": target}, sort_keys=True)
         self.cache = Path(cache_root) / name / hashlib.sha1(tag.encode()).hexdigest()[:16]
 
-    def curve(self, key, problem, optimizer, runs, steps, metric="error_sq", **simulate_args):
-        """Mean, standard error and diverged counts of ``metric`` at the recorded steps, as sweep point ``key``."""
+    def curve(self, key, problem, optimizer, runs, steps, metric="error_sq", seed=None, **simulate_args):
+        """Mean, standard error and diverged counts of ``metric`` at the recorded steps, as sweep point ``key``.
+
+        ``metric`` is one name (keys ``mean``, ``sem``) or a tuple of names (keys ``<name>_mean``,
+        ``<name>_sem``); ``seed`` defaults to the study's (replicates pass their own, and their own key).
+        """
         def compute():
-            r = simulate(problem, optimizer, runs=runs, steps=steps, seed=self.seed, target=self.target,
-                         progress=False, **simulate_args)
-            return {"mean": r.mean(metric), "sem": r.sem(metric), "diverged": r.diverged, "steps": r.steps}
+            r = simulate(problem, optimizer, runs=runs, steps=steps, seed=self.seed if seed is None else seed,
+                         target=self.target, progress=False, **simulate_args)
+            out = {"diverged": r.diverged, "steps": r.steps}
+            if isinstance(metric, str):
+                return {**out, "mean": r.mean(metric), "sem": r.sem(metric)}
+            return {**out, **{f"{m}_{k}": getattr(r, k)(m) for m in metric for k in ("mean", "sem")}}
 
         return self.point(key, compute)
+
+    def replicate_seeds(self, n):
+        """``n`` master seeds for independent replicates of a decisive number: the study's seed, then seed + k."""
+        return [self.seed + k for k in range(V.int_at_least("seeds", n, 1))]
 
     def point(self, key, compute):
         """``compute()`` (a dict of arrays) for sweep point ``key``, saved as it finishes.
@@ -124,9 +137,15 @@ def run(name, scale="quick", runs=None, seed=0, target="cpu", out=None, replot=F
             **provenance.record(_ROOT),
         }
         shutil.rmtree(ctx.cache, ignore_errors=True)
-    passed, raw = mod.verdict(data, params)
+    claims, raw = mod.verdict(data, params)
+    if not isinstance(claims, dict) or set(claims) != set(mod.CLAIMS) \
+            or not all(isinstance(c, Claim) for c in claims.values()):
+        raise TypeError(f"{name}.verdict must return ({{claim ID: Claim}} for exactly {mod.CLAIMS}, numbers)")
+    passed = all(c.holds for c in claims.values())
     numbers = _jsonable(raw)  # non-finite numbers become strings here: plots get the raw ones
+    status = {cid: _jsonable(claims[cid].record()) for cid in mod.CLAIMS}
     meta["verdict"] = "pass" if passed else "fail"
+    meta["claim_status"] = status
     meta["numbers"] = numbers
     (folder / "meta.json").write_text(json.dumps(meta, indent=2) + "\n")
     figure = folder / f"{name}.png"
@@ -135,6 +154,7 @@ def run(name, scale="quick", runs=None, seed=0, target="cpu", out=None, replot=F
         "name": name,
         "claims": list(mod.CLAIMS),
         "verdict": meta["verdict"],
+        "claim_status": status,
         "numbers": numbers,
         "figure": str(figure.relative_to(root)),
         "scale": meta.get("scale"),
@@ -164,8 +184,8 @@ def stale(out=None, scale="full"):
             found.append((name, f"scale {meta.get('scale')!r}, not {scale!r}"))
         if meta.get("verdict") != "pass":
             found.append((name, f"verdict {meta.get('verdict')!r}"))
-        if index.get(name, {}).get("numbers") != meta.get("numbers"):
-            found.append((name, "index.json does not hold the numbers of its meta.json"))
+        if any(index.get(name, {}).get(k) != meta.get(k) for k in ("numbers", "claim_status")):
+            found.append((name, "index.json does not hold the numbers and claim statuses of its meta.json"))
     return found
 
 
