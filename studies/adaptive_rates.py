@@ -138,11 +138,14 @@ def verdict(data, p):
                                          - (1 - b1) * b1 ** (t - 1) / ((1 - b1**t) * b2 ** (t - 1))))),
            "nadam_lookahead_average": float(np.max(np.abs(data["nadam_steps"] - np.array(want))))}
     final, fsem = data["ball_mean"][:, -1], data["ball_sem"][:, -1]
+    mid = data["ball_steps"].size // 2
+    half, half_step = data["ball_mean"][:, mid], int(data["ball_steps"][mid])
     diverged = int(data["ball_diverged"][:, -1].sum())
     numbers = {"runs": p["runs"], "steps_to_target": reach, "flat_over_steep": ratio,
                "max_abs_readoff_error": err,
                "adadelta_ball_alpha0_0.5_1_2": final[:3].tolist(), "adam_ball_lr_x0.5_1_2": final[3:].tolist(),
                "adadelta_ball_ratio_2_over_1": float(final[2] / final[1]),
+               "adadelta_error_at_half_horizon_alpha0_0.5_1_2": half[:3].tolist(),
                "adam_ball_ratio_2_over_1": float(final[5] / final[4]), "diverged": diverged}
     oracle = list(_oracle_rules(p))
     zc = z_threshold(len(oracle) * (data["oracle_steps"].size - 1) + 2)
@@ -202,9 +205,11 @@ def verdict(data, p):
         "C28": Claim("refuted", (
             f"α0 acts as a learning rate: doubling it from 1 to 2 multiplies the final error by "
             f"{final[2] / final[1]:.2f} (z {z_alpha0:.0f}), as doubling Adam's α does ({final[5] / final[4]:.2f}); "
-            f"at α0 = 0.5, 1, 2: {final[0]:.3f}, {final[1]:.3f}, {final[2]:.3f} after {p['ball_steps']:,} steps "
-            f"({p['runs']:,} runs). What holds: the rate α0 √(D+ε)/√(s+ε) is picked per coordinate and α0 = 1 "
-            f"converges untuned. Simulator vs NumPy: {vs('Adadelta')}"),
+            f"at α0 = 0.5, 1, 2 the error is {', '.join(f'{v:.3f}' for v in half[:3])} at step {half_step:,} and "
+            f"{', '.join(f'{v:.3f}' for v in final[:3])} at {p['ball_steps']:,} ({p['runs']:,} runs): below 1 a smaller "
+            f"α0 mostly slows the approach, above 1 it scales the ball, the two faces of a learning rate. What holds: "
+            f"the rate α0 √(D+ε)/√(s+ε) is picked per coordinate and α0 = 1 converges untuned. Simulator vs NumPy: "
+            f"{vs('Adadelta')}"),
             {**oracle_checks("Adadelta"), "alpha0_scales_the_error": z_alpha0 > zc}),
     }
     return claims, numbers
