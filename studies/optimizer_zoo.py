@@ -139,12 +139,12 @@ def plot(data, p, passed, numbers, path):
     with style() as plt:
         fig, ax = plt.subplots(1, 1, figsize=(8.5, 5))
         for i, row in enumerate(numbers["per_optimizer"]):
-            band(ax, t + 1, data["mean"][i], data["sem"][i], row["optimizer"], color=f"C{i}")
-            ax.plot(t + 1, data["oracle_mean"][i], "k:", lw=0.8)
+            band(ax, t, data["mean"][i], data["sem"][i], row["optimizer"], color=f"C{i}")
+            ax.plot(t, data["oracle_mean"][i], "k:", lw=0.8)
         name, kw = p["zoo"][0]
-        ax.plot(t + 1, _heavy_ball_exact(p, kw, t), "k--", lw=0.8, label="SGD+momentum, exact")
+        ax.plot(t, _heavy_ball_exact(p, kw, t), "k--", lw=0.8, label="SGD+momentum, exact")
         ax.plot([], [], "k:", lw=0.8, label="NumPy oracle (Keras' formulas)")
-        ax.set(xscale="log", yscale="log", xlabel="step t + 1", ylabel="E||θ_t - θ*||²")
+        ax.set(yscale="log", xlabel="step t", ylabel="E||θ_t - θ*||²")
         verdict_title(ax, passed, f"the nine Keras optimizers, {p['runs']} runs each (95% bands)")
         ax.legend(ncol=2)
         fig.savefig(path)
