@@ -1,12 +1,14 @@
 """Problems the kernels simulate, one module each; ``PROBLEMS`` is their registry (one line per problem)."""
 from ..device.registry import Registry
 from .base import Problem, ProblemKernels, check_problem_class
+from .least_squares import LeastSquares
 from .online import OnlineLinear
 from .quadratic import Quadratic
 
 PROBLEMS = Registry("problem", check_problem_class)
 PROBLEMS.add(Quadratic)
 PROBLEMS.add(OnlineLinear)
+PROBLEMS.add(LeastSquares)
 
 
 def register_problem(cls, name=None):
@@ -14,4 +16,4 @@ def register_problem(cls, name=None):
     return PROBLEMS.add(cls, name)
 
 
-__all__ = ["PROBLEMS", "OnlineLinear", "Problem", "ProblemKernels", "Quadratic", "register_problem"]
+__all__ = ["PROBLEMS", "LeastSquares", "OnlineLinear", "Problem", "ProblemKernels", "Quadratic", "register_problem"]

@@ -1,4 +1,5 @@
 """Closed-form theory that the simulations are checked against; each module states its assumptions."""
+from .least_squares import gradient_covariance, minimiser, sgd_moments
 from .momentum import (
     adam_effective_lr,
     momentum_effective_lr,
@@ -19,6 +20,9 @@ from .sgd import (
 )
 
 __all__ = [
+    "gradient_covariance",
+    "minimiser",
+    "sgd_moments",
     "adam_effective_lr",
     "momentum_effective_lr",
     "momentum_error_sq",
