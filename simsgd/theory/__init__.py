@@ -1,5 +1,12 @@
 """Closed-form theory that the simulations are checked against; each module states its assumptions."""
-from .least_squares import gradient_covariance, minimiser, sgd_moments
+from .least_squares import (
+    critical_lr,
+    expected_noise,
+    gradient_covariance,
+    minimiser,
+    sgd_moments,
+    stationary_second_moment,
+)
 from .momentum import (
     adam_effective_lr,
     momentum_effective_lr,
@@ -20,6 +27,9 @@ from .sgd import (
 )
 
 __all__ = [
+    "critical_lr",
+    "expected_noise",
+    "stationary_second_moment",
     "gradient_covariance",
     "minimiser",
     "sgd_moments",
