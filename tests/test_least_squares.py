@@ -127,3 +127,36 @@ def test_batch_larger_than_the_data_without_replacement_is_refused():
     with pytest.raises(ValueError, match=r"batch_size must be in \[1, n = 40\]"):
         ss.simulate(prob, ss.SGD(0.1), runs=2, steps=1, batch_size=41, progress=False)
     ss.simulate(ss.LeastSquares(X, Y), ss.SGD(0.1), runs=2, steps=1, batch_size=41, progress=False)
+
+
+def test_expected_noise_is_the_average_over_a_finite_set_of_points():
+    # tr Sigma(theta) is quadratic in theta, so its mean over any set is a function of the set's first two moments
+    es = np.random.default_rng(5).normal(size=(7, 3))
+    th = ss.theory.minimiser(X, Y)
+    want = np.mean([np.trace(ss.theory.gradient_covariance(X, Y, th + e)) for e in es])
+    got = ss.theory.expected_noise(X, Y, es.mean(axis=0), es.T @ es / len(es))
+    assert got == pytest.approx(want, rel=1e-12)
+
+
+def test_stationary_second_moment_and_the_critical_rate():
+    a = 0.05
+    S, radius = ss.theory.stationary_second_moment(X, Y, a)
+    err = ss.theory.sgd_moments(X, Y, a, 4000, ss.theory.minimiser(X, Y))[0]
+    assert radius < 1 and np.trace(S) == pytest.approx(err[-1], rel=1e-9)
+    ac = ss.theory.critical_lr(X, Y)
+    assert ss.theory.stationary_second_moment(X, Y, 0.99 * ac)[0] is not None
+    assert ss.theory.stationary_second_moment(X, Y, 1.01 * ac)[0] is None
+    assert ac < 2 / np.linalg.eigvalsh(X.T @ X / len(Y)).max()  # the noise makes it unstable before 2/L
+
+
+def test_datasets():
+    d = ss.load_dataset("diabetes")
+    assert d.X.shape == (442, 10) and d.task == "regression" and "Efron" in d.source
+    np.testing.assert_allclose(d.X.mean(axis=0), 0, atol=1e-12)
+    np.testing.assert_allclose(d.X.std(axis=0), 1)
+    c = ss.load_dataset("breast_cancer")
+    assert c.X.shape == (569, 30) and set(np.unique(c.y)) == {0.0, 1.0}
+    with pytest.raises(ValueError, match="name must be one of"):
+        ss.load_dataset("mnist")
+    X2, y2, w = ss.gaussian_design(50, 4, noise=0.0, seed=1)
+    np.testing.assert_allclose(X2 @ w, y2)

@@ -1,4 +1,4 @@
-"""A fast subset of the mutation test: planted bugs make the study or golden that should catch them fail."""
+"""A fast subset of the mutation test: planted bugs make the study that should catch them fail."""
 import json
 import subprocess
 import sys
@@ -9,16 +9,12 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 
-@pytest.mark.parametrize("mutant,study,goldens", [("minibatch_scaling", "minibatch_ball", False),
-                                                  ("nadam_schedule", "optimizer_zoo", True)])
-def test_planted_bug_is_caught(mutant, study, goldens, tmp_path):
+@pytest.mark.parametrize("mutant,study", [("minibatch_scaling", "minibatch_ball"), ("nadam_schedule", "optimizer_zoo")])
+def test_planted_bug_is_caught(mutant, study, tmp_path):
     args = [sys.executable, str(ROOT / "scripts" / "mutation_test.py"), "--only", mutant, "--json",
-            str(tmp_path / "m.json"), "--studies", *([study] if study else [])]
-    if not goldens:
-        args.append("--no-goldens")
+            str(tmp_path / "m.json"), "--studies", study, "--no-goldens"]
     out = subprocess.run(args, capture_output=True, text=True, cwd=ROOT, timeout=900)
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
     assert "1 of 1 mutants caught" in out.stdout
     row = json.loads((tmp_path / "m.json").read_text())["mutants"][0]
     assert row["studies_failed"] == [study] and row["conditions_failed"][study]
-    assert (row["golden_failures"] > 0) == goldens

@@ -105,11 +105,13 @@ def test_gpu_check_script_runs_tiny(tmp_path):
     assert (tmp_path / "gpu.json").exists()
 
 
-PAIRS = [(p, o) for p in ss.PROBLEMS for o in ss.OPTIMIZERS]
+# every pair in float64; float32 for the quadratic's pairs (the simulator's time goes to compiling CPU twins)
+CASES = [(p, o, dt) for p in ss.PROBLEMS for o in ss.OPTIMIZERS
+         for dt in (("float64", "float32") if p is ss.Quadratic else ("float64",))]
 
 
-@pytest.mark.parametrize("dtype", ["float64", "float32"])
-@pytest.mark.parametrize("problem_cls,optimizer_cls", PAIRS, ids=[f"{p.__name__}-{o.__name__}" for p, o in PAIRS])
+@pytest.mark.parametrize("problem_cls,optimizer_cls,dtype", CASES,
+                         ids=[f"{p.__name__}-{o.__name__}-{dt}" for p, o, dt in CASES])
 def test_every_registered_pair_agrees_with_the_cpu(problem_cls, optimizer_cls, dtype):
     cpu, gpu = _both(problem_cls.example(), optimizer_cls.example(), runs=32, steps=12, seed=9, record_every=6,
                      dtype=dtype, keep_theta=True)
