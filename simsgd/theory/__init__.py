@@ -1,4 +1,11 @@
 """Closed-form theory that the simulations are checked against; each module states its assumptions."""
+from .batch_size import (
+    best_rate_steps,
+    fit_critical_batch,
+    nqm_noise_scales,
+    precondition,
+    sgd_steps_to_loss,
+)
 from .least_squares import (
     critical_lr,
     expected_noise,
@@ -27,6 +34,11 @@ from .sgd import (
 )
 
 __all__ = [
+    "best_rate_steps",
+    "fit_critical_batch",
+    "nqm_noise_scales",
+    "precondition",
+    "sgd_steps_to_loss",
     "critical_lr",
     "expected_noise",
     "stationary_second_moment",

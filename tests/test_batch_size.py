@@ -1,0 +1,45 @@
+"""Steps to a target loss, the best rate per batch size, and McCandlish's fit, against direct computation."""
+import numpy as np
+import pytest
+
+from simsgd import theory
+
+H = 1.0 / np.arange(1, 11)
+
+
+@pytest.mark.parametrize("lr,B", [(0.1, 1), (0.5, 8), (1.5, 64)])
+def test_steps_to_loss_is_the_first_crossing(lr, B):
+    target = 0.2 * 0.5 * H.sum()
+    t = theory.sgd_steps_to_loss(lr, H, 1.0, H, B, target)
+    loss = theory.sgd_loss(np.arange(t + 1), lr, H, 1.0, H, B)
+    assert t > 1 and loss[t] <= target and np.all(loss[:t] > target)
+
+
+def test_unreachable_targets_are_infinite():
+    assert theory.sgd_steps_to_loss(0.5, H, 1.0, H, 1, 1e-6) == float("inf")  # the ball is above the target
+    assert theory.sgd_steps_to_loss(2.5, H, 1.0, H, 1, 1.0) == float("inf")  # unstable: alpha h_1 > 2
+
+
+def test_best_rate_beats_its_neighbours():
+    target = 0.01 * 0.5 * H.sum()
+    for B in (1, 32, 1024):
+        steps, lr = theory.best_rate_steps(H, 1.0, H, B, target)
+        for f in (0.8, 1.25):
+            assert theory.sgd_steps_to_loss(f * lr, H, 1.0, H, B, target) >= steps
+
+
+def test_preconditioning_is_sgd_on_a_rescaled_quadratic():
+    # theta <- theta - lr H^-p (H theta + xi), Var xi = s: iterate it exactly per direction and compare
+    p, lr, B = 0.5, 0.2, 4
+    lam, s2, e0 = theory.precondition(H, H, np.ones(10), p)
+    t = np.arange(50)
+    a = lr * H**-p
+    r = (1 - a * H) ** 2
+    direct = 0.5 * (H * (r ** t[:, None] + a**2 * (H / B) * (1 - r ** t[:, None]) / (1 - r))).sum(axis=1)
+    np.testing.assert_allclose(theory.sgd_loss(t, lr, lam, np.sqrt(e0), s2, B), direct, rtol=1e-12)
+
+
+def test_critical_batch_fit_recovers_a_hyperbola():
+    B = 2.0 ** np.arange(12)
+    s_min, b_crit, err = theory.fit_critical_batch(B, 40 * (1 + 300 / B))
+    assert s_min == pytest.approx(40) and b_crit == pytest.approx(300) and err < 1e-8
