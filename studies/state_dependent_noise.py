@@ -120,8 +120,8 @@ def verdict(data, p):
         f"the exact state-dependent recursion (max |z| {max(o['max_abs_z_vs_exact'] for o in out):.2f}, threshold "
         f"{zc:.2f}) and sit under the slide's bound with its M = sup_t E var(g|θ_t) = "
         f"{top['M_slide']:.2f} ({top['ball_simulated'] / top['bound_M_slide']:.3f} of it at α = {top['lr']}). The "
-        f"optimum's M* = {th['M_star']:.2f} under-predicts: the additive model with the optimum's noise gives "
-        f"{under}× less than simulated; the second moment "
+        f"optimum's M* = {th['M_star']:.2f} under-predicts: the simulated balls are {under}× those of the additive "
+        f"model with the optimum's noise; the second moment "
         f"stops contracting at α = {th['critical_lr']:.3f}, far below 2/(L+μ) = {th['max_lr_for_bound']:.3f}, and at "
         f"α = {p['unstable_lr']} {unstable['diverged_fraction']:.1%} of the runs diverge within {unstable['steps']:,} "
         f"steps where the bound with M* promises {unstable['bound_M_star']:.1f}"), {
