@@ -65,10 +65,13 @@ def check_dim(d, runs, steps, cpu_runs, dtype):
     }
 
 
-def check_registry(runs, steps, dtype):
-    """Every registered problem x optimizer on the GPU against the CPU target: same streams, so the same runs."""
+def check_registry(runs, steps, dtype, problems=None):
+    """Every registered problem (or those named) x optimizer on the GPU against the CPU target: same streams, so
+    the same runs."""
     out = []
     for prob_cls in ss.PROBLEMS:
+        if problems and prob_cls.__name__ not in problems:
+            continue
         for opt_cls in ss.OPTIMIZERS:
             prob, opt = prob_cls.example(), opt_cls.example()
             t0 = time.perf_counter()
@@ -134,6 +137,7 @@ def main(argv=None):
     ap.add_argument("--no-jax", action="store_true")
     ap.add_argument("--registry-runs", type=int, default=4096,
                     help="runs per registered problem x optimizer compared with the CPU (0: skip)")
+    ap.add_argument("--problems", nargs="*", default=None, help="registry check for these problem classes only")
     ap.add_argument("--json", default=None)
     a = ap.parse_args(argv)
     if a.tiny:
@@ -155,7 +159,7 @@ def main(argv=None):
         save()
         print(json.dumps(r), flush=True)
     if a.registry_runs:
-        report["registry"] = check_registry(a.registry_runs, 200, a.dtype)
+        report["registry"] = check_registry(a.registry_runs, 200, a.dtype, a.problems)
         save()
     if not a.no_jax:
         for d in a.dims:
