@@ -192,9 +192,9 @@ def plot(data, p, passed, numbers, path):
             lo = np.array([r[f"{m}_steps_interval"][0] for r in rows], float)
             hi = np.array([r[f"{m}_steps_interval"][1] for r in rows], float)
             ax[2].errorbar(ball, y, yerr=[y - lo, hi - y], fmt="o-", color=color, capsize=3, label=label)
-        ax[2].xaxis.set_minor_formatter(mpl.ticker.NullFormatter())
         ax[2].set(xscale="log", yscale="log", xlabel="matched ball E||θ_∞ - θ*||² (exact)",
                   ylabel=f"steps to {p['level_over_ball']:g}× the ball")
+        ax[2].xaxis.set_minor_formatter(mpl.ticker.NullFormatter())  # after set(xscale=...), which resets it
         verdict_title(ax[2], passed, "frontier: at a matched ball, steps to reach it")
         ax[2].legend()
         fig.savefig(path)
