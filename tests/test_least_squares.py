@@ -138,15 +138,17 @@ def test_expected_noise_is_the_average_over_a_finite_set_of_points():
     assert got == pytest.approx(want, rel=1e-12)
 
 
-def test_stationary_second_moment_and_the_critical_rate():
+@pytest.mark.parametrize("B,ridge", [(1, 0.0), (3, 0.1)])
+def test_stationary_second_moment_and_the_critical_rate(B, ridge):
     a = 0.05
-    S, radius = ss.theory.stationary_second_moment(X, Y, a)
-    err = ss.theory.sgd_moments(X, Y, a, 4000, ss.theory.minimiser(X, Y))[0]
+    S, radius = ss.theory.stationary_second_moment(X, Y, a, B, ridge)
+    err = ss.theory.sgd_moments(X, Y, a, 4000, ss.theory.minimiser(X, Y, ridge), B, ridge)[0]
     assert radius < 1 and np.trace(S) == pytest.approx(err[-1], rel=1e-9)
-    ac = ss.theory.critical_lr(X, Y)
-    assert ss.theory.stationary_second_moment(X, Y, 0.99 * ac)[0] is not None
-    assert ss.theory.stationary_second_moment(X, Y, 1.01 * ac)[0] is None
-    assert ac < 2 / np.linalg.eigvalsh(X.T @ X / len(Y)).max()  # the noise makes it unstable before 2/L
+    ac = ss.theory.critical_lr(X, Y, B, ridge=ridge)
+    assert ss.theory.stationary_second_moment(X, Y, 0.99 * ac, B, ridge)[0] is not None
+    assert ss.theory.stationary_second_moment(X, Y, 1.01 * ac, B, ridge)[0] is None
+    L = np.linalg.eigvalsh(X.T @ X / len(Y)).max() + ridge
+    assert ac < 2 / L  # the noise makes it unstable before 2/L
 
 
 def test_datasets():

@@ -21,6 +21,8 @@ with Hx = X^T X / n, K(S) = (1/n) sum_i (x_i^T S x_i) x_i x_i^T and W(m) = (1/n)
 E||e||^2 = tr S and E f - f(theta_hat) = tr(H S) / 2. (The noise enters through K and W: it grows
 with the distance from theta_hat, unlike the additive model of ``theory.sgd``.)
 """
+from functools import cached_property
+
 import numpy as np
 
 from .. import validate as V
@@ -56,43 +58,101 @@ def gradient_covariance(X, y, theta, batch_size=1, replacement=True):
     return sigma * factor
 
 
+class _Recursion:
+    """The moment recursion's pieces for one dataset, batch size and ridge, built once as linear maps on
+    vec S (S's rows one after the other) and on m:
+
+        vec S' = T(alpha) vec S + alpha^2 (C m + vec Sigma(theta_hat) / B),   m' = (I - alpha H) m,
+        T(alpha) = I - alpha L1 + alpha^2 L2,   L1 vec S = vec(H S + S H),   L2 vec S = vec E[A S A],
+        vec(Q + Q^T) = C m,   and the slide's M = E[tr Sigma(theta)] = c0 + g . m + G . vec S (``noise``).
+
+    L1 and L2 (and so T) are symmetric; each is built on first use.
+    """
+
+    def __init__(self, X, y, batch_size=1, ridge=0.0):
+        self.X, self.y, self.B, self.rho = X, y, batch_size, ridge
+        self.n, self.p = X.shape
+        self.th = minimiser(X, y, ridge)
+        self.hx = X.T @ X / self.n
+        self.H = self.hx + ridge * np.eye(self.p)
+        self.r = X @ self.th - y  # residuals at theta_hat; per-row gradients u_i = x_i r_i
+
+    @cached_property
+    def L1(self):
+        eye = np.eye(self.p)
+        return np.kron(self.H, eye) + np.kron(eye, self.H)
+
+    @cached_property
+    def L2(self):
+        """E[A (x) A]: Hx (x) Hx + (K - Hx (x) Hx) / B + rho (Hx (x) I + I (x) Hx) + rho^2 I, with
+        K = (1/n) sum_i vec(x_i x_i^T) vec(x_i x_i^T)^T."""
+        X, n, p, rho, hx = self.X, self.n, self.p, self.rho, self.hx
+        xx = np.einsum("ni,nj->nij", X, X).reshape(n, p * p)
+        eye = np.eye(p)
+        return (np.kron(hx, hx) * (1 - 1 / self.B) + xx.T @ xx / (n * self.B)
+                + rho * (np.kron(hx, eye) + np.kron(eye, hx)) + rho**2 * np.eye(p * p))
+
+    @cached_property
+    def C(self):
+        """vec(Q + Q^T) = C m with Q = (W(m) + rho Hx m theta_hat^T) / B, W(m) = (1/n) sum_i (x_i^T m) x_i u_i^T."""
+        X, p = self.X, self.p
+        w = np.einsum("ni,nj,nk->ijk", X, X * self.r[:, None], X) / self.n
+        q = (w + self.rho * np.einsum("ik,j->ijk", self.hx, self.th)) / self.B  # Q[i, j] = q[i, j, :] @ m
+        return (q + q.transpose(1, 0, 2)).reshape(p * p, p)
+
+    @cached_property
+    def sigma(self):
+        """vec of the minibatch gradient covariance at theta_hat, Sigma(theta_hat) / B."""
+        return gradient_covariance(self.X, self.y, self.th, self.B).ravel()
+
+    def operator(self, lr):
+        """T(lr), the second moment's map (for m = 0)."""
+        return np.eye(self.p * self.p) - lr * self.L1 + lr**2 * self.L2
+
+    def radius(self, lr):
+        """Spectral radius of T(lr) (symmetric): the recursion contracts when it is below 1."""
+        return float(np.max(np.abs(np.linalg.eigvalsh(self.operator(lr)))))
+
+    @cached_property
+    def _noise(self):
+        # tr Sigma(theta_hat + e) = mean_i ||x_i||^2 (r_i + x_i^T e)^2 - ||gbar + Hx e||^2, gbar = (1/n) sum_i x_i r_i,
+        # so its expectation is affine in (E e, vec E[e e^T])
+        X, r, n, hx = self.X, self.r, self.n, self.hx
+        sq = (X**2).sum(axis=1)
+        gbar = X.T @ r / n  # -ridge theta_hat at the ridge minimiser, 0 without ridge
+        c0 = (sq * r**2).mean() - gbar @ gbar
+        g = 2 * (X.T @ (sq * r) / n - hx @ gbar)
+        G = (X * sq[:, None]).T @ X / n - hx @ hx
+        return c0, g, G.ravel()
+
+    def noise(self, mean, second):
+        """E[tr Sigma(theta)] for theta = theta_hat + e with E[e] = ``mean`` and E[e e^T] = ``second``."""
+        c0, g, G = self._noise
+        return float(c0 + g @ mean + G @ np.ravel(second))
+
+
 def sgd_moments(X, y, lr, steps, x0, batch_size=1, ridge=0.0, noise=False):
     """Exact E||theta_t - theta_hat||^2 and E f(theta_t) - f(theta_hat), t = 0..steps, of SGD with rows drawn
     with replacement (every run starting at ``x0``); two arrays of shape (steps + 1,). With ``noise`` a third:
     the slide's M_t = E[tr Cov(g | theta_t)] for one row (``expected_noise``)."""
     X, y = _data(X, y)
-    n, p = X.shape
+    p = X.shape[1]
     lr = V.positive_finite("lr", lr)
     B = V.int_at_least("batch_size", batch_size, 1)
     rho = V.in_interval("ridge", ridge, 0.0, np.inf, hi_open=True)
-    th = minimiser(X, y, rho)
-    hx = X.T @ X / n
-    H = hx + rho * np.eye(p)
-    u = X * (X @ th - y)[:, None]  # per-row gradients of the data term at theta_hat
-    sig = gradient_covariance(X, y, th, B)
-    m = V.vector("x0", x0, p) - th
-    S = np.outer(m, m)
-    err, loss, M = [np.trace(S)], [0.5 * np.trace(H @ S)], [expected_noise(X, y, m, S, rho)]
-    # K and W as precomputed linear maps: (1/n) sum_i vec(x x^T) vec(x x^T)^T and (1/n) sum_i x_i u_i^T x_i^T
-    xx = np.einsum("ni,nj->nij", X, X).reshape(n, p * p)
-    kmat = xx.T @ xx / n
-    wten = np.einsum("ni,nj,nk->ijk", X, u, X) / n
-    r, sq = X @ th - y, (X**2).sum(axis=1)
-    gbar = X.T @ r / n
-
-    def noise_at(m, S):  # expected_noise with the pieces above
-        e_r2 = r**2 + 2 * r * (X @ m) + xx @ S.ravel()
-        return float((sq * e_r2).mean() - (gbar @ gbar + 2 * gbar @ hx @ m + np.trace(hx @ S @ hx)))
+    rec = _Recursion(X, y, B, rho)
+    T, F, C, sig = rec.operator(lr), np.eye(p) - lr * rec.H, rec.C, rec.sigma
+    h, diag = rec.H.ravel(), slice(None, None, p + 1)  # tr(H S) = vec(H) . vec(S); tr S = the diagonal of vec S
+    m = V.vector("x0", x0, p) - rec.th
+    s = np.outer(m, m).ravel()
+    err, loss, M = [s[diag].sum()], [0.5 * h @ s], [rec.noise(m, s)]  # M is for one row: B does not enter it
     for _ in range(V.int_at_least("steps", steps, 0)):
-        K = (kmat @ S.ravel()).reshape(p, p)
-        EASA = hx @ S @ hx + (K - hx @ S @ hx) / B + rho * (hx @ S + S @ hx) + rho**2 * S
-        Q = (wten @ m + rho * np.outer(hx @ m, th)) / B
-        S = S - lr * (H @ S + S @ H) + lr**2 * (EASA + Q + Q.T + sig)
-        m = m - lr * (H @ m)
-        err.append(np.trace(S))
-        loss.append(0.5 * np.trace(H @ S))
+        s = T @ s + lr**2 * (C @ m + sig)
+        m = F @ m
+        err.append(s[diag].sum())
+        loss.append(0.5 * h @ s)
         if noise:
-            M.append(noise_at(m, S))
+            M.append(rec.noise(m, s))
     return (np.array(err), np.array(loss)) + ((np.array(M),) if noise else ())
 
 
@@ -101,52 +161,35 @@ def expected_noise(X, y, mean, second, ridge=0.0):
     (one row; divide by B for a minibatch). tr Sigma = (1/n) sum_i ||x_i||^2 r_i^2 - ||(1/n) sum_i x_i r_i||^2, r_i the
     residuals, both quadratic in e."""
     X, y = _data(X, y)
-    n = len(y)
-    th = minimiser(X, y, ridge)
-    r = X @ th - y
-    q = np.einsum("ij,jk,ik->i", X, second, X)
-    sq = (X**2).sum(axis=1)
-    hx = X.T @ X / n
-    gbar = X.T @ r / n  # -ridge theta_hat at the ridge minimiser, 0 without ridge
-    e_r2 = r**2 + 2 * r * (X @ mean) + q
-    e_g2 = gbar @ gbar + 2 * gbar @ hx @ mean + np.trace(hx @ second @ hx)
-    return float((sq * e_r2).mean() - e_g2)
+    rho = V.in_interval("ridge", ridge, 0.0, np.inf, hi_open=True)
+    p = X.shape[1]
+    return _Recursion(X, y, 1, rho).noise(V.vector("mean", mean, p), np.asarray(second, dtype=np.float64))
 
 
-def stationary_second_moment(X, y, lr, batch_size=1):
-    """The fixed point S of the second-moment recursion (ridge 0, m = 0), or None when it has none that is
-    positive semi-definite: the recursion's operator then has spectral radius >= 1 and E||e||^2 grows without
-    bound, whatever the start. Also returns that spectral radius."""
+def stationary_second_moment(X, y, lr, batch_size=1, ridge=0.0):
+    """The fixed point S of the second-moment recursion (m = 0; with ``ridge``, about the ridge minimiser), or None
+    when it has none that is positive semi-definite: the recursion's operator then has spectral radius >= 1 and
+    E||e||^2 grows without bound, whatever the start. Also returns that spectral radius."""
     X, y = _data(X, y)
-    n, p = X.shape
+    p = X.shape[1]
     B = V.int_at_least("batch_size", batch_size, 1)
-    hx = X.T @ X / n
-
-    def step(S):
-        q = np.einsum("ij,jk,ik->i", X, S, X)
-        K = (X * q[:, None]).T @ X / n
-        return S - lr * (hx @ S + S @ hx) + lr**2 * (hx @ S @ hx + (K - hx @ S @ hx) / B)
-
-    A = np.empty((p * p, p * p))
-    for k in range(p * p):
-        E = np.zeros(p * p)
-        E[k] = 1.0
-        A[:, k] = step(E.reshape(p, p)).ravel()
-    radius = float(np.max(np.abs(np.linalg.eigvals(A))))
+    rec = _Recursion(X, y, B, V.in_interval("ridge", ridge, 0.0, np.inf, hi_open=True))
+    radius = rec.radius(lr)
     if radius >= 1:
         return None, radius
-    sig = gradient_covariance(X, y, minimiser(X, y), B)
-    S = np.linalg.solve(np.eye(p * p) - A, (lr**2 * sig).ravel()).reshape(p, p)
+    S = np.linalg.solve(np.eye(p * p) - rec.operator(lr), lr**2 * rec.sigma).reshape(p, p)
     return (S + S.T) / 2, radius
 
 
-def critical_lr(X, y, batch_size=1, hi=None):
+def critical_lr(X, y, batch_size=1, hi=None, ridge=0.0):
     """The smallest rate at which the second-moment recursion stops contracting (spectral radius 1), by bisection
-    below ``hi`` (default 2 / L)."""
+    below ``hi`` (default 2 / L, L the largest eigenvalue of H, ridge included)."""
     X, y = _data(X, y)
-    hi = 2.0 / np.linalg.eigvalsh(X.T @ X / len(y)).max() if hi is None else hi
+    B = V.int_at_least("batch_size", batch_size, 1)
+    rec = _Recursion(X, y, B, V.in_interval("ridge", ridge, 0.0, np.inf, hi_open=True))
+    hi = 2.0 / np.linalg.eigvalsh(rec.H).max() if hi is None else hi
     lo = 0.0
     for _ in range(50):
         mid = 0.5 * (lo + hi)
-        lo, hi = (mid, hi) if stationary_second_moment(X, y, mid, batch_size)[1] < 1 else (lo, mid)
+        lo, hi = (mid, hi) if rec.radius(mid) < 1 else (lo, mid)
     return 0.5 * (lo + hi)
