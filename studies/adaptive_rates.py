@@ -27,7 +27,7 @@ literally, is refuted.
 import numpy as np
 
 import simsgd as ss
-from simsgd.engine.statistics import z_threshold
+from simsgd.engine.statistics import first_at_or_below, z_threshold
 from simsgd.oracle import replay_rule, simulate_quadratic
 from simsgd.workflow.claims import Claim
 
@@ -113,13 +113,8 @@ def simulate(p, ctx):
     return out
 
 
-def _reach(curve, level):
-    idx = np.flatnonzero(curve <= level)
-    return int(idx[0]) if idx.size else -1
-
-
 def verdict(data, p):
-    reach = {name: {tag: _reach(data[f"coord_{name}_{tag}"], p["target"]) for tag in ("flat", "steep")}
+    reach = {name: {tag: first_at_or_below(data[f"coord_{name}_{tag}"], p["target"]) for tag in ("flat", "steep")}
              for name in _RULES}
     ratio = {n: (r["flat"] / r["steep"]) if min(r.values()) > 0 else float("inf") for n, r in reach.items()}
     b1, b2, T = p["b1"], p["b2"], p["read_steps"]

@@ -8,7 +8,7 @@ import numpy as np
 
 import simsgd as ss
 from simsgd import theory
-from simsgd.engine.statistics import z_threshold, zscores
+from simsgd.engine.statistics import first_at_or_below, z_threshold, zscores
 from simsgd.workflow.claims import Claim
 
 CLAIMS = ("C14",)
@@ -42,11 +42,6 @@ def simulate(p, ctx):
     }
 
 
-def _first_below(curve, steps, level):
-    idx = np.flatnonzero(curve <= level)
-    return int(steps[idx[0]]) if idx.size else -1
-
-
 def _analysis(data, p):
     prob = _problem(p)
     lrs, t = data["lr"], data["steps"]
@@ -66,8 +61,8 @@ def _analysis(data, p):
             row["sim_ball_sem"] = float(data["sem"][i, -1])
             row["z_final_vs_exact"] = float(zscores(data["mean"][i, 1:], data["sem"][i, 1:], exact[1:])[-1])
             row["max_abs_z_vs_exact"] = float(np.abs(zscores(data["mean"][i, 1:], data["sem"][i, 1:], exact[1:])).max())
-            row["steps_to_ball_sim"] = _first_below(data["mean"][i], t, level)
-            row["steps_to_ball_exact"] = _first_below(exact, t, level)
+            row["steps_to_ball_sim"] = first_at_or_below(data["mean"][i], level, t)
+            row["steps_to_ball_exact"] = first_at_or_below(exact, level, t)
             row["bound"] = theory.noise_ball_bound(lr, prob.M, mu, B) if lr * mu < 2 else float("inf")
         rows.append(row)
     return rows

@@ -15,7 +15,7 @@ from scipy.optimize import brentq
 
 import simsgd as ss
 from simsgd import theory
-from simsgd.engine.statistics import z_threshold, zscores
+from simsgd.engine.statistics import first_at_or_below, z_threshold, zscores
 from simsgd.workflow.claims import Claim
 
 CLAIMS = ("C19",)
@@ -79,15 +79,6 @@ def _exact(p):
     return out
 
 
-def _first_below(mean, sem, level, z):
-    """First recorded index where the mean is surely (mean + z sem), likely (mean) and possibly (mean - z sem)
-    at or below ``level``; -1 if never."""
-    def first(c):
-        i = np.flatnonzero(c <= level)
-        return int(i[0]) if i.size else -1
-    return first(mean + z * sem), first(mean), first(mean - z * sem)
-
-
 def _frontier(data, p, zc, ex):
     prob = _problem(p)
     rows = []
@@ -97,9 +88,9 @@ def _frontier(data, p, zc, ex):
         row = {"sgd_lr": a, "momentum_lr": _matched_lr(p, a), "exact_ball": ball, "level": level}
         for m in ("sgd", "momentum"):
             mean, sem = data[f"frontier{i}_{m}_mean"], data[f"frontier{i}_{m}_sem"]
-            hi, mid, lo = _first_below(mean, sem, level, zc)
+            lo, mid, hi = first_at_or_below(mean, level, sem=sem, z=zc)  # every step recorded: index = step
             row[f"{m}_steps_to_level"], row[f"{m}_steps_interval"] = mid, [lo, hi]
-            row[f"{m}_steps_exact"] = _first_below(ex[f"frontier{i}_{m}"], 0.0, level, 0.0)[1]
+            row[f"{m}_steps_exact"] = first_at_or_below(ex[f"frontier{i}_{m}"], level)
             row[f"{m}_final"], row[f"{m}_final_sem"] = float(mean[-1]), float(sem[-1])
         row["final_difference_z"] = (row["momentum_final"] - row["sgd_final"]) / np.hypot(row["momentum_final_sem"],
                                                                                         row["sgd_final_sem"])
