@@ -11,8 +11,6 @@ more as alpha grows; and past the rate where the second-moment recursion stops c
 (``theory.critical_lr``, well below 2/(L+mu) on these data) the runs diverge, while the bound with M*
 still promises a finite ball.
 """
-import json
-
 import numpy as np
 
 import simsgd as ss
@@ -20,6 +18,7 @@ from simsgd import theory
 from simsgd.data import load_dataset
 from simsgd.engine.statistics import z_threshold, zscores
 from simsgd.workflow.claims import Claim
+from simsgd.workflow.studies import memo_by_params
 
 CLAIMS = ("C13",)
 _BASE = {"dataset": "diabetes", "lrs": [0.01, 0.02, 0.04], "unstable_lr": 0.2, "decays": 10.0, "records": 100,
@@ -54,17 +53,8 @@ def simulate(p, ctx):
     return out
 
 
+@memo_by_params  # verdict and plot both need it; the exact recursions take seconds
 def _theory(p):
-    key = json.dumps(p, sort_keys=True)
-    if key not in _THEORY:  # verdict and plot both need it; the exact recursions take seconds
-        _THEORY[key] = _compute_theory(p)
-    return _THEORY[key]
-
-
-_THEORY = {}
-
-
-def _compute_theory(p):
     X, y, lam, Q = _setup(p)
     th = theory.minimiser(X, y)
     sig = theory.gradient_covariance(X, y, th, 1)

@@ -60,6 +60,20 @@ def test_sweep_points_survive_an_interruption(tmp_path):
     assert other.cache != ctx.cache
 
 
+def test_theory_is_computed_once_per_parameters():
+    calls = []
+
+    @studies.memo_by_params
+    def theory(p, k=0):
+        calls.append((p["a"], k))
+        return {"value": p["a"] + k}
+
+    first = theory({"a": 1, "b": [2, 3]})
+    assert theory({"b": [2, 3], "a": 1}) is first and calls == [(1, 0)]  # equal dicts, built in another order
+    assert theory({"a": 2, "b": [2, 3]})["value"] == 2 and theory({"a": 1, "b": [2, 3]}, 5)["value"] == 6
+    assert calls == [(1, 0), (2, 0), (1, 5)] and len(theory.cache) == 3 and theory.__name__ == "theory"
+
+
 def test_unknown_study_is_a_clear_error():
     with pytest.raises(ValueError, match="name must be one of"):
         studies.run("no_such_study")

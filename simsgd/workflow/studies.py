@@ -8,10 +8,12 @@ A study is ``studies/<name>.py`` defining
     verdict(data, p) -> ({claim ID: Claim}, numbers)   # computed from the data alone (see ``claims``)
     plot(data, p, passed, numbers, path)        # drawn from the data alone
 
-and writes ``results/<name>/{data.npz, meta.json, <name>.png}`` plus its line in
+Theory that more than one of these needs and that takes seconds is computed once with ``memo_by_params``.
+``run`` writes ``results/<name>/{data.npz, meta.json, <name>.png}`` plus its line in
 ``results/index.json``: one status per claim, and the study's verdict (pass when every claim's
 conditions hold). Replotting reads ``data.npz`` and ``meta.json`` only.
 """
+import functools
 import hashlib
 import importlib.util
 import json
@@ -53,6 +55,31 @@ def load(name):
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     return mod
+
+
+def memo_by_params(fn):
+    """Decorate ``fn(p, *args)`` to compute once per distinct parameters, for theory that a study's ``simulate``,
+    ``verdict`` and ``plot`` all need (``run`` calls them in turn in one process).
+
+    The key is the JSON of ``[p, *args]`` with sorted keys, so ``p`` must be JSON-ready (as ``SCALES`` are) and
+    equal dicts share a result however they were built. The result is returned itself, not a copy: don't change
+    it. ``fn.cache`` is the memo (a dict; ``fn.cache.clear()`` empties it). Use::
+
+        @memo_by_params
+        def _theory(p):
+            return {...}  # seconds of work from p alone
+    """
+    cache = {}
+
+    @functools.wraps(fn)
+    def memoised(p, *args):
+        key = json.dumps([p, *args], sort_keys=True)
+        if key not in cache:
+            cache[key] = fn(p, *args)
+        return cache[key]
+
+    memoised.cache = cache
+    return memoised
 
 
 class Context:
