@@ -43,3 +43,30 @@ def test_critical_batch_fit_recovers_a_hyperbola():
     B = 2.0 ** np.arange(12)
     s_min, b_crit, err = theory.fit_critical_batch(B, 40 * (1 + 300 / B))
     assert s_min == pytest.approx(40) and b_crit == pytest.approx(300) and err < 1e-8
+
+
+@pytest.mark.parametrize("lr,B", [(0.02, 1), (0.5, 16)])
+def test_momentum_steps_to_loss_is_the_first_crossing_of_the_exact_loss(lr, B):
+    H = 1.0 / np.arange(1, 9)
+    b1 = 0.9
+    loss = theory.momentum_error_sq(3000, lr, b1, H, np.ones(8), H, B, weights=H / 2)
+    target = 0.05 * loss[0]
+    t = theory.momentum_steps_to_loss(lr, b1, H, 1.0, H, B, target)
+    assert loss[t] <= target < loss[t - 1]
+    assert theory.momentum_steps_to_loss(lr, b1, H, 1.0, H, B, 1e-6) == float("inf")  # the ball is above it
+    assert theory.momentum_steps_to_loss(2 * 1.9 / 0.1 / H[0], b1, H, 1.0, H, B, target) == float("inf")  # unstable
+
+
+def test_momentum_with_zero_b1_is_sgd():
+    H = 1.0 / np.arange(1, 9)
+    for lr in (0.1, 1.0, 1.9):
+        assert theory.momentum_steps_to_loss(lr, 0.0, H, 1.0, H, 4, 0.02) == theory.sgd_steps_to_loss(lr, H, 1.0, H, 4, 0.02)
+
+
+def test_best_momentum_rate_beats_sgd_at_large_batches_only():
+    H = 1.0 / np.arange(1, 51)
+    target = 0.01 * 0.5 * H.sum()
+    s_small, m_small = (theory.best_rate_steps(H, 1.0, H, 1, target, b1=b)[0] for b in (0.0, 0.5))
+    s_big, m_big = (theory.best_rate_steps(H, 1.0, H, 4096, target, b1=b)[0] for b in (0.0, 0.5))
+    assert abs(m_small / s_small - 1) < 0.1  # noise-dominated: momentum is SGD at an effective rate
+    assert m_big < 0.5 * s_big  # curvature-dominated: momentum's larger stable rate pays

@@ -2,6 +2,7 @@
 from .batch_size import (
     best_rate_steps,
     fit_critical_batch,
+    momentum_steps_to_loss,
     nqm_noise_scales,
     precondition,
     sgd_steps_to_loss,
@@ -39,6 +40,7 @@ __all__ = [
     "nqm_noise_scales",
     "precondition",
     "sgd_steps_to_loss",
+    "momentum_steps_to_loss",
     "critical_lr",
     "expected_noise",
     "stationary_second_moment",

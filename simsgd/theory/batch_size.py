@@ -24,40 +24,99 @@ def precondition(eigenvalues, noise_var, e0_sq, power):
     return h ** (1 - power), np.asarray(noise_var, dtype=np.float64) * h ** (-power), np.asarray(e0_sq) * h**power
 
 
-def sgd_steps_to_loss(lr, eigenvalues, e0_sq, noise_var, batch_size, target_loss, max_steps=10**8):
-    """The smallest t at which the exact E f(theta_t) - f* of SGD is at most ``target_loss``; inf if never
-    (the stationary loss is above the target, or alpha lambda_i >= 2 for a direction that is not at rest)."""
+def _first_crossing(const, coef, mu, target, max_steps):
+    """The smallest t >= 0 with const + Re sum_k coef_k mu_k^t <= target, scanned in growing chunks; inf if none
+    up to ``max_steps``. Powers within a chunk are running products (a complex power costs far more)."""
+    coef, mu = np.ravel(coef), np.ravel(mu)
+    dtype = np.result_type(coef, mu)
+    coef, mu = coef.astype(dtype), mu.astype(dtype)
+    t0, chunk = 0, 128
+    while t0 <= max_steps:
+        within = np.empty((chunk, mu.size), dtype)
+        within[0], within[1:] = 1.0, mu
+        np.cumprod(within, axis=0, out=within)
+        loss = const + np.real(within @ coef)
+        hit = np.flatnonzero(loss <= target)
+        if hit.size:
+            return int(t0 + hit[0])
+        coef = coef * within[-1] * mu
+        t0, chunk = t0 + chunk, min(2 * chunk, 1 << 14)
+    return float("inf")
+
+
+def _checked(eigenvalues, e0_sq, noise_var, batch_size, target_loss):
     lam = np.asarray(eigenvalues, dtype=np.float64)
     e0 = np.broadcast_to(np.asarray(e0_sq, dtype=np.float64), lam.shape)
     s2 = np.broadcast_to(np.asarray(noise_var, dtype=np.float64), lam.shape)
-    B = V.int_at_least("batch_size", batch_size, 1)
-    target = V.positive_finite("target_loss", target_loss)
+    return (lam, e0, s2, V.int_at_least("batch_size", batch_size, 1),
+            V.positive_finite("target_loss", target_loss))
+
+
+def sgd_steps_to_loss(lr, eigenvalues, e0_sq, noise_var, batch_size, target_loss, max_steps=10**8):
+    """The smallest t at which the exact E f(theta_t) - f* of SGD is at most ``target_loss``; inf if never
+    (the stationary loss is above the target, or alpha lambda_i >= 2 for a direction that is not at rest)."""
+    lam, e0, s2, B, target = _checked(eigenvalues, e0_sq, noise_var, batch_size, target_loss)
     r = (1.0 - lr * lam) ** 2
     if np.any((r >= 1.0) & ((e0 > 0) | (s2 > 0))):
         return float("inf")
     limit = np.where(r < 1.0, lr * lr * s2 / (B * (1.0 - np.minimum(r, 1 - 1e-300))), 0.0)
     if 0.5 * np.sum(lam * limit) > target:
         return float("inf")
-    a, b = 0.5 * lam * limit, 0.5 * lam * (e0 - limit)
-    t0, chunk = 0, 1024
-    while t0 <= max_steps:
-        t = np.arange(t0, t0 + chunk, dtype=np.float64)
-        loss = a.sum() + (b[None, :] * r[None, :] ** t[:, None]).sum(axis=1)
-        hit = np.flatnonzero(loss <= target)
-        if hit.size:
-            return int(t0 + hit[0])
-        t0, chunk = t0 + chunk, min(2 * chunk, 1 << 16)
-    return float("inf")
+    return _first_crossing(0.5 * np.sum(lam * limit), 0.5 * lam * (e0 - limit), r, target, max_steps)
 
 
-def best_rate_steps(eigenvalues, e0_sq, noise_var, batch_size, target_loss, n_rates=60):
+def _momentum_second_moments(lr, b1, lam, noise_var, batch_size):
+    """Per direction, (E e^2, E e m, E m^2) of EWMA momentum (``theory.momentum``, no bias correction) as the
+    linear map s_t = M s_{t-1} + q: M (d, 3, 3) and q (d, 3)."""
+    from .momentum import _system
+
+    A, b = _system(lr, b1, lam)
+    a, bb, c, d = A[:, 0, 0], A[:, 0, 1], A[:, 1, 0], A[:, 1, 1]
+    M = np.stack([np.stack([a * a, 2 * a * bb, bb * bb], -1), np.stack([a * c, a * d + bb * c, bb * d], -1),
+                  np.stack([c * c, 2 * c * d, d * d], -1)], -2)
+    v = noise_var / batch_size
+    q = np.stack([v * b[:, 0] ** 2, v * b[:, 0] * b[:, 1], v * b[:, 1] ** 2], -1)
+    return M, q
+
+
+def momentum_steps_to_loss(lr, b1, eigenvalues, e0_sq, noise_var, batch_size, target_loss, max_steps=10**8):
+    """``sgd_steps_to_loss`` for the lecture's EWMA momentum without bias correction (m_0 = 0): the exact
+    E f(theta_t) - f* is 1/2 sum_i h_i E e_i(t)^2 with (E e^2, E e m, E m^2) per direction an affine
+    recursion, whose powers come from its eigendecomposition. Heavy ball (lr_hb, beta) is lr = lr_hb /
+    (1 - beta), b1 = beta. Stable iff lr (1 - b1) h_i < 2 (1 + b1) for every direction not at rest."""
+    lam, e0, s2, B, target = _checked(eigenvalues, e0_sq, noise_var, batch_size, target_loss)
+    b1 = V.in_interval("b1", b1, 0.0, 1.0, hi_open=True)
+    M, q = _momentum_second_moments(lr, b1, lam, s2, B)
+    mu, vec = np.linalg.eig(M)
+    moving = (e0 > 0) | (s2 > 0)
+    if np.any(np.abs(mu[moving]).max(axis=-1) >= 1.0):
+        return float("inf")
+    limit = np.linalg.solve(np.eye(3) - M, q[..., None])[..., 0]
+    const = 0.5 * float(np.sum(lam * limit[:, 0]))
+    if const > target:
+        return float("inf")
+    start = np.zeros_like(limit)
+    start[:, 0] = e0
+    coef = vec[:, 0, :] * np.linalg.solve(vec, (start - limit)[..., None].astype(complex))[..., 0]
+    return _first_crossing(const, 0.5 * lam[:, None] * coef, mu, target, max_steps)
+
+
+def best_rate_steps(eigenvalues, e0_sq, noise_var, batch_size, target_loss, n_rates=60, b1=0.0):
     """``(steps, lr)``: the fewest steps to ``target_loss`` over constant rates, searched on a geometric grid up to
-    the stability limit 2 / max(lambda) and refined around its best point."""
+    the stability limit and refined around its best point: SGD (``b1 = 0``, limit 2 / max(lambda)) or EWMA
+    momentum with that ``b1`` (limit 2 (1 + b1) / ((1 - b1) max(lambda)))."""
     lam = np.asarray(eigenvalues, dtype=np.float64)
-    top = 2.0 / lam.max()
+    top = 2.0 * (1.0 + b1) / ((1.0 - b1) * lam.max())
 
-    def steps(a):
-        return sgd_steps_to_loss(a, lam, e0_sq, noise_var, batch_size, target_loss)
+    best = [10**8]
+
+    def steps(a):  # a scan stops at the best count so far: a later crossing cannot win
+        if b1 == 0.0:
+            s = sgd_steps_to_loss(a, lam, e0_sq, noise_var, batch_size, target_loss, max_steps=best[0])
+        else:
+            s = momentum_steps_to_loss(a, b1, lam, e0_sq, noise_var, batch_size, target_loss, max_steps=best[0])
+        best[0] = min(best[0], s)
+        return s
 
     grid = top * np.geomspace(1e-4, 0.999, n_rates)
     s = np.array([steps(a) for a in grid])

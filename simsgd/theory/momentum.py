@@ -55,8 +55,10 @@ def _system(c, b1, lam, nesterov=False):
 
 
 def momentum_error_sq(steps, lr, b1, eigenvalues, e0, noise_var, batch_size=1, bias_correction=False,
-                      nesterov=False, at_lookahead=False):
+                      nesterov=False, at_lookahead=False, weights=None):
     """Exact E||theta_t - theta*||^2 of EWMA momentum for t = 0..steps (m_0 = 0); shape (steps + 1,).
+    With ``weights`` w (per eigendirection) the sum is E sum_i w_i e_i^2 instead: w = eigenvalues / 2 gives
+    the expected loss E f(theta_t) - f*.
 
     ``e0``: initial error in the eigenbasis. For heavy ball (lr_hb, beta) call with
     lr = lr_hb / (1 - beta), b1 = beta. ``at_lookahead`` gives E||theta_t - lr b1 m_t - theta*||^2
@@ -67,12 +69,13 @@ def momentum_error_sq(steps, lr, b1, eigenvalues, e0, noise_var, batch_size=1, b
     S = np.zeros(lam.shape + (2, 2))
     S[:, 0, 0] = np.broadcast_to(np.asarray(e0, dtype=np.float64), lam.shape) ** 2
     w = np.array([1.0, -lr * b1 if at_lookahead else 0.0])  # the measured point is w . (e, m)
-    out = [S[:, 0, 0].sum()]
+    k = np.ones(lam.shape) if weights is None else np.broadcast_to(np.asarray(weights, dtype=np.float64), lam.shape)
+    out = [k @ S[:, 0, 0]]
     for t in range(1, steps + 1):
         c = lr / (1.0 - b1**t) if bias_correction else lr
         A, b = _system(c, b1, lam, nesterov)
         S = A @ S @ np.swapaxes(A, -1, -2) + q[:, None, None] * b[:, :, None] * b[:, None, :]
-        out.append(float(np.einsum("i,nij,j->", w, S, w)))
+        out.append(float(np.einsum("n,i,nij,j->", k, w, S, w)))
     return np.array(out)
 
 
