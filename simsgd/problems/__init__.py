@@ -2,6 +2,7 @@
 from ..device.registry import Registry
 from .base import Problem, ProblemKernels, check_problem_class
 from .least_squares import LeastSquares
+from .logistic_regression import LogisticRegression
 from .online import OnlineLinear
 from .quadratic import Quadratic
 
@@ -9,6 +10,7 @@ PROBLEMS = Registry("problem", check_problem_class)
 PROBLEMS.add(Quadratic)
 PROBLEMS.add(OnlineLinear)
 PROBLEMS.add(LeastSquares)
+PROBLEMS.add(LogisticRegression)
 
 
 def register_problem(cls, name=None):
@@ -16,4 +18,4 @@ def register_problem(cls, name=None):
     return PROBLEMS.add(cls, name)
 
 
-__all__ = ["PROBLEMS", "LeastSquares", "OnlineLinear", "Problem", "ProblemKernels", "Quadratic", "register_problem"]
+__all__ = ["PROBLEMS", "LeastSquares", "LogisticRegression", "OnlineLinear", "Problem", "ProblemKernels", "Quadratic", "register_problem"]
