@@ -61,13 +61,18 @@ MUTANTS = [
      "mu_next = b1 * (1.0 - 0.5 * 0.96 ** (t * psi))", "Nadam's next momentum taken at t, not t + 1"),
     ("no_projection", "problems/online.py", "x[0] = min(max(x[0], -box), box)", "x[0] = x[0]",
      "the online problem's projection onto the box dropped"),
-    ("epoch_key_reuse", "problems/least_squares.py", "store_key(rs, _KEY, next_u64(rng, 0))",
+    ("epoch_key_reuse", "problems/finite_data.py", "store_key(rs, _KEY, next_u64(rng, 0))",
      "store_key(rs, _KEY, load_key(rs, _KEY))", "every run and epoch walks the same permutation (key 0)"),
-    ("last_row_never_drawn", "problems/least_squares.py", "k = min(int(next_double(rng, 0) * n), n - 1)",
-     "k = min(int(next_double(rng, 0) * (n - 1)), n - 1)", "sampling with replacement never draws the last row"),
-    ("drop_last_ignored", "problems/least_squares.py",
-     "if pos >= n or (idata[I.drop_last] != 0 and pos + B > n):", "if pos >= n:",
+    ("last_row_never_drawn", "problems/finite_data.py", "return min(int(next_double(rng, 0) * n), n - 1)",
+     "return min(int(next_double(rng, 0) * (n - 1)), n - 1)", "sampling with replacement never draws the last row"),
+    ("drop_last_ignored", "problems/finite_data.py",
+     "if pos >= n or (idata[at + _DROP_LAST] != 0 and pos + B > n):", "if pos >= n:",
      "epochs keep a short last batch even with drop_last"),
+    ("sigmoid_negative_branch", "problems/logistic_regression.py", "return e / (1.0 + e)", "return 1.0 / (1.0 + e)",
+     "logistic regression's sigmoid wrong for negative margins"),
+    ("data_parallel_block_end", "targets/data_parallel.py", "b * B // blocks, (b + 1) * B // blocks, t * B)",
+     "b * B // blocks, (b + 1) * B // blocks - 1, t * B)",
+     "the data-parallel step drops the last row of every thread's block"),
 ]
 
 

@@ -10,7 +10,9 @@ identity design, whose gradient names its rows), every run its own reshuffles; B
 full-batch GD (every run equal to a NumPy GD loop). Random reshuffling's neighbourhood, measured at
 epoch ends over a grid of alpha, is smaller than with replacement and shrinks faster with alpha (the
 slopes of log error against log alpha; Mishchenko, Khaled & Richtarik 2020 bound it by O(alpha^2)
-against O(alpha)).
+against O(alpha)). The one-step check is repeated on logistic regression over a real dataset
+(``LogisticRegression``, breast cancer): the minibatch gradient's mean is the full gradient and its
+covariance has the same two factors (``theory.minibatch_covariance``).
 """
 import numpy as np
 
@@ -22,7 +24,9 @@ from simsgd.workflow.claims import Claim
 CLAIMS = ("C16", "C18")
 _BASE = {"n": 200, "p": 5, "data_seed": 0, "noise": 1.0, "lr": 0.05, "steps": 300, "batch_sizes": [1, 4, 16],
          "one_step_batches": [1, 10, 50, 100, 190, 200], "rr_batch": 10, "rr_lrs": [0.005, 0.01, 0.02, 0.04, 0.08],
-         "rr_decays": 25.0, "min_slope_gain": 0.5, "read_n": 11, "read_batch": 3, "gd_steps": 50}
+         "rr_decays": 25.0, "min_slope_gain": 0.5, "read_n": 11, "read_batch": 3, "gd_steps": 50,
+         "logistic_data": "breast_cancer", "logistic_ridge": 0.01, "logistic_batches": [1, 16, 128],
+         "logistic_theta_seed": 1, "logistic_theta_scale": 0.3}
 SCALES = {"quick": {**_BASE, "runs": 1000}, "full": {**_BASE, "runs": 5000}}
 
 
@@ -31,6 +35,14 @@ def _data(p):
     X = rng.normal(size=(p["n"], p["p"])) * np.geomspace(0.5, 2.0, p["p"])
     y = X @ rng.normal(size=p["p"]) + p["noise"] * rng.normal(size=p["n"])
     return X, y
+
+
+def _logistic(p, sampling="with_replacement"):
+    """The logistic problem (breast cancer, a column of ones for the intercept) started at a fixed theta_0."""
+    d = ss.load_dataset(p["logistic_data"])
+    X = np.column_stack([d.X, np.ones(len(d.y))])
+    th0 = p["logistic_theta_scale"] * np.random.default_rng(p["logistic_theta_seed"]).normal(size=X.shape[1])
+    return ss.LogisticRegression(X, d.y, sampling=sampling, x0=th0, ridge=p["logistic_ridge"])
 
 
 def _rr_steps(p, lr):
@@ -73,6 +85,19 @@ def simulate(p, ctx):
                 return {"trace": d.mean(), "sem": d.std(ddof=1) / np.sqrt(d.size)}
             r = ctx.point(f"one_{sampling}_B{B}", one_step)
             out[f"one_{sampling}_B{B}"] = np.array([r["trace"], r["sem"]])
+    for sampling in ("with_replacement", "epochs"):
+        prob = _logistic(p, sampling)
+        for B in p["logistic_batches"]:
+            def one_step():
+                r = ss.simulate(prob, ss.SGD(1.0), runs=p["runs"], steps=1, batch_size=B, seed=ctx.seed,
+                                target=ctx.target, progress=False, keep_theta=True)
+                g = prob.x0 - r.theta
+                d = ((g - g.mean(axis=0)) ** 2).sum(axis=1)
+                return {"mean": g.mean(axis=0), "mean_sem": g.std(axis=0, ddof=1) / np.sqrt(g.shape[0]),
+                        "trace": d.mean(), "sem": d.std(ddof=1) / np.sqrt(d.size)}
+            r = ctx.point(f"logistic_{sampling}_B{B}", one_step)
+            for k in ("mean", "mean_sem", "trace", "sem"):
+                out[f"logistic_{sampling}_B{B}_{k}"] = r[k]
     gd = ctx.point("gd", lambda: {"theta": ss.simulate(
         ss.LeastSquares(X, y, sampling="epochs"), ss.SGD(p["lr"]), runs=4, steps=p["gd_steps"], batch_size=p["n"],
         seed=ctx.seed, target=ctx.target, progress=False, keep_theta=True).theta})
@@ -119,6 +144,20 @@ def verdict(data, p):
             want = np.trace(theory.gradient_covariance(X, y, np.zeros(p["p"]), B, sampling == "with_replacement"))
             one[f"{sampling}_B{B}"] = {"trace": float(got), "theory": float(want),
                                        "z": float((got - want) / sem) if sem > 0 else float(got - want)}
+    lp = _logistic(p)
+    full = lp.grad_at(lp.x0)
+    n_log = len(p["logistic_batches"])
+    zl = z_threshold(2 * n_log * (lp.dim + 1))
+    logistic = {}
+    for sampling in ("with_replacement", "epochs"):
+        for B in p["logistic_batches"]:
+            k = f"logistic_{sampling}_B{B}"
+            want = np.trace(theory.minibatch_covariance(lp.example_gradients(lp.x0), B, sampling == "with_replacement"))
+            logistic[f"{sampling}_B{B}"] = {
+                "trace": float(data[k + "_trace"]), "theory": float(want),
+                "z_trace": float((data[k + "_trace"] - want) / data[k + "_sem"]),
+                "max_abs_z_mean": float(np.abs((data[k + "_mean"] - full) / data[k + "_mean_sem"]).max())}
+    log_z = max(max(abs(o["z_trace"]), o["max_abs_z_mean"]) for o in logistic.values())
     ball = {B: float(data[f"wr_B{B}_error_sq_mean"][-1]) for B in p["batch_sizes"]}
     Bk = p["one_step_batches"][-2]
     c16 = Claim("supported", (
@@ -128,10 +167,14 @@ def verdict(data, p):
         f"one step's gradient variance: with replacement tr Σ/B, without tr Σ (n−B)/(B(n−1)) "
         f"(B = {Bk}: {one['epochs_B' + str(Bk)]['trace']:.4f} vs {one['epochs_B' + str(Bk)]['theory']:.4f}, against "
         f"{one['with_replacement_B' + str(Bk)]['trace']:.4f} with replacement; max |z| "
-        f"{max(abs(o['z']) for k, o in one.items() if not k.endswith(f'B{n}')):.2f}), exactly 0 at B = n"), {
+        f"{max(abs(o['z']) for k, o in one.items() if not k.endswith(f'B{n}')):.2f}), exactly 0 at B = n; "
+        f"logistic regression on {p['logistic_data'].replace('_', ' ')} (n = {lp.n}, p = {lp.dim}), B = "
+        f"{', '.join(map(str, p['logistic_batches']))}: one step's mean is the full gradient and its variance "
+        f"has the same factors (max |z| {log_z:.2f} over {2 * n_log * (lp.dim + 1)} comparisons, threshold {zl:.2f})"), {
         "with_replacement_matches_exact": max(zmax.values()) < zc,
         "one_step_variance_matches_theory": all(abs(o["z"]) < zc for k, o in one.items() if not k.endswith(f"B{n}")),
         "full_batch_has_no_variance": one[f"epochs_B{n}"]["trace"] < 1e-20,
+        "logistic_one_step_matches_theory": log_z < zl,
         "no_divergence": all(int(data[f"wr_B{B}_diverged"][-1]) == 0 for B in p["batch_sizes"])})
     # C18: epochs read off; B = n is GD; random reshuffling's neighbourhood
     read = {}
@@ -159,7 +202,8 @@ def verdict(data, p):
     s_wr, se_wr = _slope(lrs, wr[:, 0], wr[:, 1])
     s_rr, se_rr = _slope(lrs, rr[:, 0], rr[:, 1])
     numbers = {"runs": p["runs"], "z_critical": zc, "with_replacement_max_abs_z": {str(k): v for k, v in zmax.items()},
-               "one_step_gradient_variance": one, "epochs_read_off": {str(k): v for k, v in read.items()},
+               "one_step_gradient_variance": one, "logistic_one_step": logistic, "logistic_z_critical": zl,
+               "epochs_read_off": {str(k): v for k, v in read.items()},
                "full_batch_epochs_vs_gd_max_rel_diff": gd_err,
                "reshuffling": {"lr": lrs, "with_replacement": wr[:, 0], "with_replacement_exact": exact,
                                "epochs": rr[:, 0], "ratio": rr[:, 0] / wr[:, 0], "slope_with_replacement": s_wr,
@@ -205,6 +249,12 @@ def plot(data, p, passed, numbers, path):
             keep = got > 1e-12 * got.max()  # B = n without replacement: zero up to rounding, said in the title
             ax[1].plot(Bs[keep], got[keep], "o", color=color, label=f"{label} (simulated)")
             ax[1].plot(Bs[keep], want[keep], "-", color=color, lw=0.8)
+        lo = numbers["logistic_one_step"]
+        for sampling, color, label in (("with_replacement", "C2", "logistic, with"), ("epochs", "C3", "logistic, without")):
+            Bs = np.array(p["logistic_batches"])
+            ax[1].plot(Bs, [lo[f"{sampling}_B{B}"]["trace"] for B in Bs], "D", mfc="none", color=color,
+                       label=f"{label} (simulated)")
+            ax[1].plot(Bs, [lo[f"{sampling}_B{B}"]["theory"] for B in Bs], ":", color=color, lw=0.8)
         ax[1].set(xscale="log", yscale="log", xlabel="B", ylabel="tr Cov(g) at θ0",
                   title=f"one step: Σ/B and Σ(n−B)/(B(n−1)) (0 at B = n = {p['n']})")
         ax[1].legend()

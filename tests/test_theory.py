@@ -66,3 +66,17 @@ def test_bound_rejects_bad_input(kw, name):
     args = {"lr": 0.1, "M": 1.0, "mu": 0.1, "batch_size": 1, **kw}
     with pytest.raises(ValueError, match=name):
         theory.noise_ball_bound(**args)
+
+
+@pytest.mark.parametrize("B", [1, 2, 3, 5])
+def test_minibatch_covariance_by_enumerating_every_batch(B):
+    import itertools
+
+    u = np.random.default_rng(3).normal(size=(5, 2))
+    subsets = [u[list(c)].mean(axis=0) for c in itertools.combinations(range(5), B)]
+    tuples = [u[list(c)].mean(axis=0) for c in itertools.product(range(5), repeat=B)]
+    for means, replacement in ((subsets, False), (tuples, True)):
+        np.testing.assert_allclose(np.cov(np.array(means).T, bias=True),
+                                   theory.minibatch_covariance(u, B, replacement), atol=1e-14)
+    with pytest.raises(ValueError, match=r"batch_size must be in \[1, n = 5\]"):
+        theory.minibatch_covariance(u, 6, replacement=False)

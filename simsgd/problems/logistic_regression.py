@@ -171,6 +171,11 @@ class LogisticRegression(FiniteData):
         loss = np.mean(_softplus(z) - y * z)
         return loss if test else loss + 0.5 * self.ridge * theta @ theta
 
+    def example_gradients(self, theta):
+        """Per-row gradients (n, p) at ``theta``, ridge term included: their mean is the full gradient."""
+        theta = np.asarray(theta, dtype=np.float64)
+        return self.X * (_sigmoid(self.X @ theta) - self.y)[:, None] + self.ridge * theta
+
     def grad_at(self, theta):
         """The full-batch gradient of f at ``theta``, computed with NumPy."""
         return self.X.T @ (_sigmoid(self.X @ theta) - self.y) / self.n + self.ridge * theta

@@ -15,6 +15,7 @@ from .least_squares import (
     sgd_moments,
     stationary_second_moment,
 )
+from .minibatch import finite_population_factor, minibatch_covariance
 from .momentum import (
     adam_effective_lr,
     momentum_effective_lr,
@@ -45,6 +46,8 @@ __all__ = [
     "expected_noise",
     "stationary_second_moment",
     "gradient_covariance",
+    "finite_population_factor",
+    "minibatch_covariance",
     "minimiser",
     "sgd_moments",
     "adam_effective_lr",

@@ -26,6 +26,7 @@ from functools import cached_property
 import numpy as np
 
 from .. import validate as V
+from .minibatch import minibatch_covariance
 
 
 def _data(X, y):
@@ -47,15 +48,8 @@ def minimiser(X, y, ridge=0.0):
 def gradient_covariance(X, y, theta, batch_size=1, replacement=True):
     """Covariance of the minibatch gradient at ``theta``: Sigma/B with replacement, Sigma (n-B)/(B(n-1)) without."""
     X, y = _data(X, y)
-    n = len(y)
-    B = V.int_at_least("batch_size", batch_size, 1)
-    if not replacement and B > n:
-        raise ValueError(f"batch_size must be in [1, n = {n}] without replacement; got {B}")
     u = X * (X @ np.asarray(theta, dtype=np.float64) - y)[:, None]
-    d = u - u.mean(axis=0)
-    sigma = d.T @ d / n
-    factor = 1.0 / B if replacement else ((n - B) / (B * (n - 1)) if n > 1 else 0.0)
-    return sigma * factor
+    return minibatch_covariance(u, batch_size, replacement)
 
 
 class _Recursion:
