@@ -40,11 +40,11 @@ def sigmoid(z):
 
 
 @kernel(inline=True)
-def _margin(x, k, X, p):
-    """x_k^T theta."""
+def _margin(x, row, p):
+    """x_k^T theta for ``row`` a view of x_k (a view: see ``least_squares._add_row``)."""
     z = 0.0
     for i in range(p):
-        z += X[k * p + i] * x[i]
+        z += row[i] * x[i]
     return z
 
 
@@ -65,9 +65,10 @@ def grad(x, g, t, rs, rng, zig, fd, idata, work):
     first, count, key = batch_begin(rs, rng, idata, I.n)
     for j in range(count):
         k = batch_row(j, first, count, key, rng, idata, I.n)
-        r = sigmoid(_margin(x, k, X, p)) - y[k]
+        row = X[k * p:(k + 1) * p]
+        r = sigmoid(_margin(x, row, p)) - y[k]
         for i in range(p):
-            g[i] += r * X[k * p + i]
+            g[i] += r * row[i]
     ridge = value(fd, idata, F.ridge)
     inv = 1.0 / count
     for i in range(p):
@@ -80,7 +81,7 @@ def _loss_and_accuracy(x, X, y, n, p):
     loss = 0.0
     right = 0
     for k in range(n):
-        z = _margin(x, k, X, p)
+        z = _margin(x, X[k * p:(k + 1) * p], p)
         loss += softplus(z) - y[k] * z
         if (z > 0.0) == (y[k] > 0.5):
             right += 1
