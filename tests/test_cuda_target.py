@@ -64,7 +64,10 @@ PTX = textwrap.dedent("""
              (ss.LeastSquares(np.eye(6, 3), np.ones(6), sampling="epochs"), ss.SGD(0.1), "float64", 4),
              (ss.LeastSquares(np.eye(6, 3), np.ones(6)), ss.Momentum(0.1), "float32", 2),
              (ss.LogisticRegression(np.eye(6, 3), np.ones(6) % 2, sampling="epochs", ridge=0.1,
-                                    X_test=np.ones((2, 3)), y_test=np.ones(2)), ss.Adam(0.1), "float32", 6)]
+                                    X_test=np.ones((2, 3)), y_test=np.ones(2)), ss.Adam(0.1), "float32", 6),
+             (ss.MLP((2, 5, 3), "tanh", np.eye(4, 2), np.arange(4) % 3, loss="cross_entropy", X_test=np.ones((2, 2)),
+                     y_test=np.ones(2), sampling="epochs"), ss.Adam(0.1), "float32", 2),
+             (ss.MLP((1, 4, 4, 1), "relu", np.ones((5, 1)), np.ones(5), init="he"), ss.Nesterov(0.1), "float64", 3)]
     for prob, opt, dtype, batch in cases:
         job = plan(prob, opt, runs=10, steps=3, batch_size=batch, dtype=dtype)
         kern = target.get_kernel(job.pairing, target.shape_of(job, 128))
@@ -87,4 +90,4 @@ def test_kernels_compile_to_ptx_for_sm90():
     if "NO-NVVM" in out.stdout:
         pytest.skip("NVVM (libnvvm) is not available here: " + out.stdout.strip()[-300:])
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-6000:]
-    assert out.stdout.count("PTX") == 10
+    assert out.stdout.count("PTX") == 12

@@ -9,7 +9,9 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 
-@pytest.mark.parametrize("mutant,study", [("minibatch_scaling", "minibatch_ball"), ("nadam_schedule", "optimizer_zoo")])
+# one pair keeps the suite short: each mutant recompiles every kernel its study needs; the full table is
+# results/mutants*.json, made by scripts/mutation_test.py
+@pytest.mark.parametrize("mutant,study", [("minibatch_scaling", "minibatch_ball")])
 def test_planted_bug_is_caught(mutant, study, tmp_path):
     args = [sys.executable, str(ROOT / "scripts" / "mutation_test.py"), "--only", mutant, "--json",
             str(tmp_path / "m.json"), "--studies", study, "--no-goldens"]

@@ -3,6 +3,7 @@ from ..device.registry import Registry
 from .base import Problem, ProblemKernels, check_problem_class
 from .least_squares import LeastSquares
 from .logistic_regression import LogisticRegression
+from .mlp import MLP, activation
 from .online import OnlineLinear
 from .quadratic import Quadratic
 
@@ -11,6 +12,7 @@ PROBLEMS.add(Quadratic)
 PROBLEMS.add(OnlineLinear)
 PROBLEMS.add(LeastSquares)
 PROBLEMS.add(LogisticRegression)
+PROBLEMS.add(MLP)
 
 
 def register_problem(cls, name=None):
@@ -18,4 +20,4 @@ def register_problem(cls, name=None):
     return PROBLEMS.add(cls, name)
 
 
-__all__ = ["PROBLEMS", "LeastSquares", "LogisticRegression", "OnlineLinear", "Problem", "ProblemKernels", "Quadratic", "register_problem"]
+__all__ = ["PROBLEMS", "LeastSquares", "LogisticRegression", "MLP", "OnlineLinear", "Problem", "ProblemKernels", "Quadratic", "activation", "register_problem"]
