@@ -220,7 +220,7 @@ def main():
         print(f"  {name}: {f.mean():.5f} +- {f.std(ddof=1) / np.sqrt(f.size):.5f}" + ("" if name == "simsgd" else f" (z = {z:+.2f})"))
     print("all agree within 4 standard errors" if agree else "DISAGREEMENT: a peer does not train the same way")
     ratios = {k: statistics.median(t / s for t, s in zip(times[k], times["simsgd"])) for k in impls}
-    print(f"\n| implementation | median s | net-steps/s | simsgd speed-up |")
+    print("\n| implementation | median s | net-steps/s | simsgd speed-up |")
     print("|---|---:|---:|---:|")
     for name in impls:
         med = statistics.median(times[name])

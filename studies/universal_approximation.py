@@ -24,7 +24,7 @@ _BASE = {"points": 64, "fine": 641, "lr": 0.01, "targets": ["sin", "abs"], "poly
          "min_drop": 10.0, "interp_widths": [2, 4, 8, 16, 32, 64, 128, 256]}
 SCALES = {"quick": {**_BASE, "runs": 8, "steps": 3000, "widths": [1, 2, 4, 8, 16, 32],
                     "activations": ["tanh", "relu", "polynomial2", "polynomial3"]},
-          "full": {**_BASE, "runs": 64, "steps": 10000, "widths": [1, 2, 4, 8, 16, 32, 64, 128, 256],
+          "full": {**_BASE, "runs": 16, "steps": 5000, "widths": [1, 2, 4, 8, 16, 32, 64, 128],
                    "activations": ["tanh", "relu", "sigmoid", "elu", "polynomial2", "polynomial3"]}}
 
 
