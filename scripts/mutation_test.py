@@ -73,6 +73,14 @@ MUTANTS = [
     ("data_parallel_block_end", "targets/data_parallel.py", "b * B // blocks, (b + 1) * B // blocks, t * B)",
      "b * B // blocks, (b + 1) * B // blocks - 1, t * B)",
      "the data-parallel step drops the last row of every thread's block"),
+    ("tanh_derivative", "problems/mlp.py", "d[j] = 1.0 - a * a", "d[j] = 1.0 - a",
+     "tanh's derivative taken as 1 - tanh, not 1 - tanh^2"),
+    ("backprop_activation_derivative", "problems/mlp.py", "prev[i] *= der[i]", "prev[i] *= 1.0",
+     "backpropagation skips the hidden layers' sigma'"),
+    ("forward_bias", "problems/mlp.py", "s = x[par + a * b + j]", "s = 0.0 * x[par + a * b + j]",
+     "the forward pass drops every bias"),
+    ("neuron_slope", "problems/sigmoid_neuron.py", "r = 2.0 * (s - y[k]) * s * (1.0 - s)",
+     "r = 2.0 * (s - y[k]) * s * (1.0 - s) * (1.0 + 0.2 * s)", "the neuron's gradient 20% too large where it saturates"),
 ]
 
 

@@ -34,13 +34,13 @@ from .optimizers import (
     register_optimizer,
 )
 from .data import gaussian_design, load_dataset
-from .problems import PROBLEMS, LeastSquares, LogisticRegression, MLP, OnlineLinear, Problem, ProblemKernels, Quadratic, activation, register_problem
+from .problems import PROBLEMS, LeastSquares, LogisticRegression, MLP, OnlineLinear, Problem, ProblemKernels, Quadratic, SigmoidNeuron, activation, register_problem
 from .targets import TARGETS
 
 __version__ = "0.1.0"
 
 __all__ = ["AMSGrad", "Adadelta", "Adagrad", "Adam", "Adamax", "HeavyBall", "Layout", "Momentum", "Nadam",
            "LeastSquares", "LogisticRegression", "MLP", "Nesterov", "OPTIMIZERS", "OnlineLinear", "Optimizer", "OptimizerKernels", "PROBLEMS", "Problem",
-           "ProblemKernels", "Quadratic", "gaussian_design", "load_dataset", "RMSProp", "Result", "SGD", "TARGETS", "activation", "field", "fill_normals",
+           "ProblemKernels", "Quadratic", "gaussian_design", "load_dataset", "RMSProp", "Result", "SGD", "SigmoidNeuron", "TARGETS", "activation", "field", "fill_normals",
            "from_framework", "kernel", "next_double", "normal", "names", "register_optimizer", "register_problem",
            "replay", "simulate", "theory", "value", "z_threshold", "zscores", "__version__"]

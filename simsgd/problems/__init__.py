@@ -6,6 +6,7 @@ from .logistic_regression import LogisticRegression
 from .mlp import MLP, activation
 from .online import OnlineLinear
 from .quadratic import Quadratic
+from .sigmoid_neuron import SigmoidNeuron
 
 PROBLEMS = Registry("problem", check_problem_class)
 PROBLEMS.add(Quadratic)
@@ -13,6 +14,7 @@ PROBLEMS.add(OnlineLinear)
 PROBLEMS.add(LeastSquares)
 PROBLEMS.add(LogisticRegression)
 PROBLEMS.add(MLP)
+PROBLEMS.add(SigmoidNeuron)
 
 
 def register_problem(cls, name=None):
@@ -20,4 +22,4 @@ def register_problem(cls, name=None):
     return PROBLEMS.add(cls, name)
 
 
-__all__ = ["PROBLEMS", "LeastSquares", "LogisticRegression", "MLP", "OnlineLinear", "Problem", "ProblemKernels", "Quadratic", "activation", "register_problem"]
+__all__ = ["PROBLEMS", "LeastSquares", "LogisticRegression", "MLP", "OnlineLinear", "Problem", "ProblemKernels", "Quadratic", "SigmoidNeuron", "activation", "register_problem"]
