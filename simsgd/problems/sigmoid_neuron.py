@@ -8,8 +8,6 @@ of ones in X gives one). Metric: ``loss`` = f(w). A run starts at ``x0`` or, wit
 hi)``, at w_j = 10^u_j with u_j ~ U(lo, hi) from its own stream for each coordinate: positive weights
 spread over orders of magnitude, where the construction's wells lie.
 """
-import math
-
 import numpy as np
 
 from .. import validate as V
