@@ -1,4 +1,4 @@
-"""Every registered problem x optimizer x dtype on the CPU target, driven by the registries alone.
+"""Every registered problem x optimizer on the CPU target (float32 for a subset), driven by the registries alone.
 
 The CUDA target runs the same matrix in numba's simulator (``cudasim/test_cuda_simulator.py``).
 ``quartic`` registers a problem defined in the tests, the way a user adds one.
@@ -11,13 +11,16 @@ import simsgd as ss
 from reference import reference_runs
 from simsgd.problems.base import unconstrained
 
-PAIRS = [(p, o) for p in ss.PROBLEMS for o in ss.OPTIMIZERS]
-IDS = [f"{p.__name__}-{o.__name__}" for p, o in PAIRS]
+# every pair in float64; in float32 every rule with the quadratic and every other problem with a plain, a
+# look-ahead and an adaptive rule (each compile costs seconds: the suite must stay short)
+_FLOAT32_RULES = (ss.SGD, ss.Nesterov, ss.Adam)
+CASES = [(p, o, dt) for p in ss.PROBLEMS for o in ss.OPTIMIZERS
+         for dt in (("float64", "float32") if p is ss.Quadratic or o in _FLOAT32_RULES else ("float64",))]
+IDS = [f"{p.__name__}-{o.__name__}-{dt}" for p, o, dt in CASES]
 RTOL = {"float64": 1e-11, "float32": 2e-5}
 
 
-@pytest.mark.parametrize("dtype", ["float64", "float32"])
-@pytest.mark.parametrize("problem_cls,optimizer_cls", PAIRS, ids=IDS)
+@pytest.mark.parametrize("problem_cls,optimizer_cls,dtype", CASES, ids=IDS)
 def test_kernel_runs_the_contract(problem_cls, optimizer_cls, dtype):
     prob, opt = problem_cls.example(), optimizer_cls.example()
     res = ss.simulate(prob, opt, runs=5, steps=8, record_every=4, seed=3, first_run=7, dtype=dtype,
