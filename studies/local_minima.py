@@ -96,7 +96,8 @@ def verdict(data, p):
         + f"), and {p['runs']} Adam runs from random starts end in exactly "
         + ", ".join(f"{r['clusters']}" for r in rows) + " clusters for d = " + ", ".join(str(d) for d in p["dims"])
         + f" (= {m}^d = floor(n/d)^d; every cluster within {max(r['largest_centre_distance_decades'] for r in rows):.1e} "
-        f"decades of a NumPy minimum; at least {min(r['converged_fraction'] for r in rows):.1%} of the runs at one): "
+        f"decades of a NumPy minimum; {min(r['converged_fraction'] for r in rows):.2%} of the runs or more within "
+        f"{p['run_within_decades']} decades of one): "
         f"the count grows as e^({slope:.3f} d), ln {m} = {np.log(m):.3f}"), checks)
     return {"C10": claim}, numbers
 

@@ -14,6 +14,7 @@ import numpy as np
 
 import simsgd as ss
 from simsgd.workflow.claims import Claim
+from simsgd.workflow.studies import memo_by_params
 
 CLAIMS = ("C17",)
 _BASE = {"dataset": "breast_cancer", "split_seed": 0, "n_val": 142, "n_test": 142, "width": 64, "epochs": 30,
@@ -22,6 +23,7 @@ SCALES = {"quick": {**_BASE, "runs": 8, "lrs": np.geomspace(1e-3, 3.0, 8).round(
           "full": {**_BASE, "runs": 100, "lrs": np.geomspace(1e-3, 3.0, 15).round(6).tolist()}}
 
 
+@memo_by_params
 def _split(p):
     d = ss.load_dataset(p["dataset"])
     idx = np.random.default_rng(p["split_seed"]).permutation(len(d.y))
@@ -93,7 +95,7 @@ def verdict(data, p):
     claim = Claim("reported", (
         f"{p['width']}-unit tanh network on {p['dataset']}, {p['epochs']} epochs at every B, SGD at the rate with the best "
         f"validation loss: best rate " + ", ".join(f"{r['best_lr']:.3g} (B = {r['B']})" for r in rows)
-        + "; test loss " + ", ".join(f"{r['test_loss']:.3f} ± {r['test_loss_sem']:.3f}" for r in rows)
+        + "; test loss " + ", ".join(f"{r['test_loss']:.4f} ± {r['test_loss_sem']:.4f}" for r in rows)
         + "; test accuracy " + ", ".join(f"{r['test_accuracy']:.1%}" for r in rows)
         + f" ({p['runs']} runs each; B = {small['B']} against {large['B']}: test loss z = {z_loss:+.1f}, accuracy "
         f"z = {z_acc:+.1f}). Small batches need smaller rates here: "
