@@ -1,14 +1,16 @@
 """The CPU target: fixed chunks of runs, each simulated by one thread, merged in a fixed order.
 
 ``run_chunk`` simulates one chunk's runs one after another and keeps that chunk's partial
-moments; chunks run on a pool of ``numba.get_num_threads()`` threads (the compiled chunk
-releases the GIL). The chunk count depends on ``runs`` only and the host merges the partials
+moments; ``numba.get_num_threads()`` threads take chunks in turn until none is left (the compiled
+chunk releases the GIL; one task per thread, not per chunk: per-chunk dispatch cost 50 us a chunk,
+most of a small call's time). The chunk count depends on ``runs`` only and the host merges the partials
 pairwise in index order (``device.moments``), so the moments are the same bits whatever the
 thread count. The chunk body is compiled per problem/optimizer pair and cached on disk
 (``device.jit``), without numba's reference counting: it allocates nothing, and counting
 the references of the array views it takes cost 30% of the run time (measured).
 """
-import queue
+import itertools
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import numba
@@ -61,6 +63,16 @@ def driver(pair):
     return _DRIVERS[pair.tag]
 
 
+_POOLS = {}
+
+
+def _pool(threads):
+    """A pool of ``threads`` threads kept for the process: starting threads cost about 1 ms a call."""
+    if threads not in _POOLS:
+        _POOLS[threads] = ThreadPoolExecutor(threads, thread_name_prefix="simsgd-cpu")
+    return _POOLS[threads]
+
+
 def run(job, bar):
     """Simulate ``job`` (an ``engine.simulate.Job``) on the CPU; return (count, mean, M2, diverged) per record,
     final metrics and theta."""
@@ -87,26 +99,27 @@ def run(job, bar):
         return [buf[s, :size].reshape(shape) for s in range(threads)]
 
     scratch = list(zip(*(per_thread(shape, dtype) for shape, dtype in shapes)))
-    slots = queue.SimpleQueue()
-    for s in range(threads):
-        slots.put(s)
     key = np.uint64(job.key)
+    chunks = itertools.count()  # next(): atomic under the GIL, so each chunk is taken by exactly one thread
 
-    def one(c):
-        s = slots.get()
-        try:
+    def worker(s):
+        while True:
+            c = next(chunks)
+            if c >= n_chunks or stop.is_set():
+                return
             fn(c, chunk_size, runs, job.first_run, key, job.rec, ZIGGURAT, job.fd, job.idata, job.h, job.o,
                job.keep_theta, theta, *scratch[s], count, mean, m2, diverged, final)
-        finally:
-            slots.put(s)
-        return min((c + 1) * chunk_size, runs) - min(c * chunk_size, runs)
-
-    pool = ThreadPoolExecutor(threads)
-    try:
-        for n in pool.map(one, range(n_chunks)):
             if bar is not None:
-                bar.update(n)
+                bar.update(min((c + 1) * chunk_size, runs) - min(c * chunk_size, runs))
+
+    stop = threading.Event()
+    try:
+        if threads == 1:
+            worker(0)
+        else:
+            for f in [_pool(threads).submit(worker, s) for s in range(threads)]:
+                f.result()
     finally:
-        pool.shutdown(cancel_futures=True)  # on an interrupt, chunks not started are dropped
+        stop.set()  # on an interrupt, chunks not started are dropped
     merge_tree(count, mean, m2)
     return count[0].astype(np.int64), mean[0], m2[0], diverged.sum(axis=0), final, theta
