@@ -70,3 +70,25 @@ def test_best_momentum_rate_beats_sgd_at_large_batches_only():
     s_big, m_big = (theory.best_rate_steps(H, 1.0, H, 4096, target, b1=b)[0] for b in (0.0, 0.5))
     assert abs(m_small / s_small - 1) < 0.1  # noise-dominated: momentum is SGD at an effective rate
     assert m_big < 0.5 * s_big  # curvature-dominated: momentum's larger stable rate pays
+
+
+def test_the_monotone_search_finds_the_scans_crossing():
+    """SGD's loss never rises when every direction starts above its limit: bisection must give the scan's step."""
+    from simsgd.theory import batch_size as bs
+
+    lam, e0, s2 = np.geomspace(1e-3, 1, 50), np.ones(50), np.geomspace(1e-3, 1, 50)
+    checked = 0
+    for lr in np.geomspace(1e-3, 1.99, 25):
+        for B in (1, 64):
+            for target in (0.01, 0.3):
+                r = (1 - lr * lam) ** 2
+                limit = lr * lr * s2 / (B * (1 - r))
+                const, coef = 0.5 * np.sum(lam * limit), 0.5 * lam * (e0 - limit)
+                if const > target or not np.all(coef >= 0):
+                    continue
+                for cap in (10**8, 50):  # the scan may also report a crossing past the cap, within its last chunk
+                    scan = bs._first_crossing(const, coef, r, target, cap)
+                    assert bs._first_crossing_monotone(const, coef, r, target, cap) == (scan if scan <= cap
+                                                                                       else float("inf"))
+                checked += 1
+    assert checked > 40

@@ -62,7 +62,30 @@ def sgd_steps_to_loss(lr, eigenvalues, e0_sq, noise_var, batch_size, target_loss
     limit = np.where(r < 1.0, lr * lr * s2 / (B * (1.0 - np.minimum(r, 1 - 1e-300))), 0.0)
     if 0.5 * np.sum(lam * limit) > target:
         return float("inf")
-    return _first_crossing(0.5 * np.sum(lam * limit), 0.5 * lam * (e0 - limit), r, target, max_steps)
+    const, coef = 0.5 * np.sum(lam * limit), 0.5 * lam * (e0 - limit)
+    if np.all(coef >= 0):
+        return _first_crossing_monotone(const, coef, r, target, max_steps)
+    return _first_crossing(const, coef, r, target, max_steps)
+
+
+def _first_crossing_monotone(const, coef, r, target, max_steps):
+    """``_first_crossing`` when every coef >= 0 and 0 <= r < 1: the curve never rises, so the crossing is found
+    by doubling then bisection, O(log t) evaluations instead of t."""
+    def above(t):
+        return const + float(np.sum(coef * r**t)) > target
+
+    if not above(0):
+        return 0
+    hi = 1
+    while above(hi):
+        if hi >= max_steps:
+            return float("inf")
+        hi = min(2 * hi, int(max_steps))
+    lo = hi // 2  # above(lo) holds: lo is 0 or an earlier doubling point
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        lo, hi = (mid, hi) if above(mid) else (lo, mid)
+    return hi
 
 
 def _momentum_second_moments(lr, b1, lam, noise_var, batch_size):
