@@ -1,7 +1,7 @@
 """simsgd: many independent runs of SGD and its relatives, compiled with numba, checked against theory.
 
 Layers, each importing only those below it: ``cli`` -> ``workflow`` (studies, provenance,
-plotting) -> ``engine`` (simulate, Result, replay, statistics) -> ``targets`` (cpu, cuda) ->
+plotting) and ``sweeps`` (declared sweeps, their labelled store, sensitivity indices, Dask) -> ``engine`` (simulate, Result, replay, statistics) -> ``targets`` (cpu, cuda) ->
 ``problems`` and ``optimizers`` (one module each, registries) -> ``device`` (jit settings and
 the kernel cache, random streams, packed data, moments, the run loop). ``theory`` holds the
 closed forms.
@@ -35,6 +35,7 @@ from .optimizers import (
 )
 from .data import gaussian_design, load_dataset
 from .problems import PROBLEMS, LeastSquares, LogisticRegression, MLP, OnlineLinear, Problem, ProblemKernels, Quadratic, SigmoidNeuron, activation, register_problem
+from .sweeps import FACTORIES, SweepSpec, load_spec, noisy_quadratic, open_sweep, sensitivity, sweep
 from .targets import TARGETS
 
 __version__ = "0.1.0"
@@ -43,4 +44,4 @@ __all__ = ["AMSGrad", "Adadelta", "Adagrad", "Adam", "Adamax", "HeavyBall", "Lay
            "LeastSquares", "LogisticRegression", "MLP", "Nesterov", "OPTIMIZERS", "OnlineLinear", "Optimizer", "OptimizerKernels", "PROBLEMS", "Problem",
            "ProblemKernels", "Quadratic", "gaussian_design", "load_dataset", "RMSProp", "Result", "SGD", "SigmoidNeuron", "TARGETS", "activation", "field", "fill_normals",
            "from_framework", "kernel", "next_double", "normal", "names", "register_optimizer", "register_problem",
-           "replay", "simulate", "theory", "value", "z_threshold", "zscores", "__version__"]
+           "replay", "simulate", "FACTORIES", "SweepSpec", "load_spec", "noisy_quadratic", "open_sweep", "sensitivity", "sweep", "theory", "value", "z_threshold", "zscores", "__version__"]

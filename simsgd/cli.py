@@ -33,7 +33,47 @@ def _parser():
     c = sub.add_parser("claims", help="print the table of claim statuses (Markdown) from results/index.json")
     c.add_argument("--out", default=None, help="results folder (default: results/ of the source tree)")
     sub.add_parser("info", help="versions, threads, targets and the kernel cache")
+    sw = sub.add_parser("sweep", help="run a parameter sweep declared in a TOML spec (resumes an interrupted one)")
+    _add_sweep_options(sw, "the zarr store (default: <spec>.zarr in the working directory)")
+    se = sub.add_parser("sensitivity", help="Sobol or Morris indices of a sweep's quantities over its [ranges]")
+    _add_sweep_options(se, "the output folder (default: <spec>-<method>/ in the working directory)")
+    se.add_argument("--method", choices=("sobol", "morris"), default=None, help="default: the spec's, else sobol")
+    se.add_argument("--samples", type=int, default=None, help="Sobol: N (a power of 2); Morris: trajectories")
     return ap
+
+
+def _add_sweep_options(p, out_help):
+    p.add_argument("spec", help="the sweep's TOML file")
+    p.add_argument("--out", default=None, help=out_help)
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--workers", type=int, default=None, help="run on a local Dask cluster of N worker processes")
+    g.add_argument("--scheduler", default=None, help="run on the Dask cluster at this address")
+    p.add_argument("--target", default="cpu", help="compute target: cpu (default) or cuda")
+
+
+def _sweep_command(args):
+    from . import sweeps as sw
+
+    spec = sw.load_spec(args.spec)
+    stem = Path(args.spec).stem
+    if args.cmd == "sweep":
+        out = Path(args.out) if args.out else Path(f"{stem}.zarr")
+        t0 = time.perf_counter()
+        ds = sw.sweep(spec, out, args.workers, args.scheduler, args.target)
+        print(f"{spec!r}: {int(ds['done'].sum())} points done ({ds.attrs['resumed_points']} from an earlier run) "
+              f"in {time.perf_counter() - t0:.1f} s -> {out}")
+        return 0
+    report = sw.sensitivity(spec, args.method, args.out or f"{stem}-{args.method or spec.sensitivity.get('method', 'sobol')}",
+                            samples=args.samples, workers=args.workers, scheduler=args.scheduler,
+                            target=args.target).report
+    first, second = {"sobol": ("S1", "ST"), "morris": ("mu_star", "sigma")}[report["method"]]
+    for q, e in report["quantities"].items():
+        print(f"{q}{' (log10)' if e['log10'] else ''}: noise share {e['noise_share']:.2e}, "
+              f"{'adequate' if e['adequate'] else 'TOO FEW RUNS: the Monte Carlo error is too large'}")
+        for j, name in enumerate(report["inputs"]):
+            print(f"  {name:16s} {first} {e[first][j]:+.3f} ± {e[f'{first}_mc_error'][j]:.3f}   "
+                  f"{second} {e[second][j]:+.3f} ± {e[f'{second}_mc_error'][j]:.3f}")
+    return 0
 
 
 def main(argv=None):
@@ -61,6 +101,12 @@ def main(argv=None):
                           "cuda": cuda.device_info(), "kernel_source_hash": jit.SOURCE_HASH,
                           "kernel_cache": str(jit.CACHE_DIR)}, indent=2))
         return 0
+    if args.cmd in ("sweep", "sensitivity"):
+        try:
+            return _sweep_command(args)
+        except (ValueError, FileNotFoundError, RuntimeError) as exc:
+            print(f"simsgd: error: {exc}", file=sys.stderr)
+            return 2
     if getattr(args, "check", False):
         scale = args.scale or "full"
         found = studies.stale(args.out, scale)

@@ -8,6 +8,12 @@ def z_threshold(n_tests, family_error=1e-3):
     return float(_st.norm.isf(family_error / (2.0 * max(int(n_tests), 1))))
 
 
+def t_threshold(n_tests, df, family_error=1e-3):
+    """``z_threshold`` for standard errors estimated from ``df`` degrees of freedom (Student's t, Bonferroni):
+    e.g. errors from the spread of G independent groups of runs have G - 1."""
+    return float(_st.t.isf(family_error / (2.0 * max(int(n_tests), 1)), max(int(df), 1)))
+
+
 def zscores(estimate, sem, expected):
     """(estimate - expected) / sem, with sem floored at 1e-300 to keep zero-variance cases finite."""
     return (np.asarray(estimate) - np.asarray(expected)) / np.maximum(np.asarray(sem), 1e-300)
@@ -21,6 +27,20 @@ def calibration(z, family_error=1e-3):
     n = z.size
     lo, hi = _st.chi2.ppf([family_error / 2, 1 - family_error / 2], n) / n
     return float(np.mean(z * z)), (float(lo), float(hi))
+
+
+def t_calibration(z, df, family_error=1e-3):
+    """``calibration`` for z-scores whose errors come from ``df`` degrees of freedom: z^2 is then F(1, df),
+    of mean df / (df - 2) and variance 2 df^2 (df - 1) / ((df - 2)^2 (df - 4)); the interval is that mean
+    plus or minus the two-sided normal quantile of ``family_error`` times the standard error of the mean
+    (many z-scores). Needs df > 4."""
+    z = np.asarray(z, dtype=np.float64).ravel()
+    if df <= 4:
+        raise ValueError(f"df must be > 4 for the variance of z^2 to exist; got {df}")
+    mean = df / (df - 2.0)
+    sd = np.sqrt(2.0 * df**2 * (df - 1.0) / ((df - 2.0) ** 2 * (df - 4.0)) / z.size)
+    q = float(_st.norm.isf(family_error / 2))
+    return float(np.mean(z * z)), (float(mean - q * sd), float(mean + q * sd))
 
 
 def first_at_or_below(curve, level, steps=None, sem=None, z=0.0):
