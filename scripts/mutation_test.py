@@ -24,6 +24,12 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # (name, file under simsgd/, the original snippet, the bug, what it gets wrong)
 MUTANTS = [
+    ("group_error_sqrt", "sweeps/quantities.py", "np.std(per_group, ddof=1) / np.sqrt(per_group.size)",
+     "np.std(per_group, ddof=1)", "a sweep's time-average error without the 1/sqrt(groups)"),
+    ("crossing_interpolation", "sweeps/quantities.py", "(c0 - target) / (c0 - c1)", "(c1 - target) / (c0 - c1)",
+     "a sweep's hitting time interpolated from the wrong end"),
+    ("sweep_window", "sweeps/quantities.py", "w = steps >= q.from_step", "w = steps >= q.from_step // 2",
+     "a sweep's time average over the wrong window"),
     ("step_length", "optimizers/sgd.py", "theta[i] -= lr * g[i]", "theta[i] -= 1.05 * lr * g[i]",
      "SGD steps 5% too far"),
     ("minibatch_scaling", "problems/quadratic.py", "noise_scale=self.noise_std / math.sqrt(batch_size)",
