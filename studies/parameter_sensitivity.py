@@ -38,7 +38,7 @@ _BASE = {"dim": 4, "x0": 1.0, "steps": 600, "target": 1.0, "sgd_ranges": _SGD_RA
          "adam_ranges": _ADAM_RANGES, "resamples": 200, "groups": 20}
 SCALES = {"quick": {**_BASE, "runs": 200, "sgd_samples": 16, "adam_runs": 100, "adam_samples": 16, "resamples": 100,
                     "morris_trajectories": 6},
-          "full": {**_BASE, "runs": 2000, "sgd_samples": 256, "adam_runs": 500, "adam_samples": 256,
+          "full": {**_BASE, "runs": 2000, "sgd_samples": 256, "adam_runs": 500, "adam_samples": 128,
                    "morris_trajectories": 64}}
 _INTEGER = ("batch_size",)
 
