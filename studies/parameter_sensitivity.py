@@ -15,8 +15,9 @@ condition): total Sobol indices and Morris mu* of the late loss (f - f* averaged
 log10: the quadratic's error itself is not stationary within the steps at condition 10^4) and of the
 steps to a loss of ``adam_target`` (censored at the horizon), ranked; the late loss's error model is
 checked by the second seed as above, the hitting time's indices are reported with whether they are
-firm (they are not where the mean loss levels off near the target: the crossing is then ill-determined
-and the seeds disagree beyond the error from the groups). Point errors come from 20 groups of runs,
+firm: with 100 runs a point (quick scale) they are not, the seeds disagreeing far beyond the error from
+the groups where the mean loss levels off near the target (its crossing is then ill-determined); with
+500 (full scale) they agree. Point errors come from 20 groups of runs,
 so the point z-scores are judged against Student's t with 19 degrees of freedom.
 """
 import numpy as np
@@ -193,8 +194,10 @@ def verdict(data, p):
         f"(Morris mu* ranks {', '.join(mor['ranking'][:3])}); of the steps to loss {p['adam_target']}: "
         f"{top(hit, 'ST')}; late-loss indices {'firm' if late['adequate'] else 'NOT firm'} (noise share "
         f"{late['noise_share']:.1e}, seeds agree to |z| {late['replicate_max_abs_z']:.1f}); hitting-time indices "
-        f"{'firm' if hit['adequate'] else 'NOT firm'} (seeds differ by |z| up to {hit['replicate_max_abs_z']:.0f}: "
-        f"where the mean loss levels off at the target, its crossing is ill-determined)"),
+        + (f"firm (noise share {hit['noise_share']:.1e}, seeds agree to |z| {hit['replicate_max_abs_z']:.1f})"
+           if hit["adequate"] else
+           f"NOT firm (seeds differ by |z| up to {hit['replicate_max_abs_z']:.0f}: where the mean loss levels off "
+           f"near the target, its crossing is ill-determined)")),
         checks_c24)
     return {"C16": c16, "C24": c24}, numbers
 
