@@ -37,8 +37,8 @@ _ADAM_RANGES = {"lr": [1e-3, 0.1, "log"], "b1": [0.0, 0.99, "linear"], "b2": [0.
 _BASE = {"dim": 4, "x0": 1.0, "steps": 600, "target": 1.0, "sgd_ranges": _SGD_RANGES,
          "adam_dim": 8, "adam_steps": 2000, "adam_record_every": 20, "adam_target": 0.05,
          "adam_ranges": _ADAM_RANGES, "resamples": 200, "groups": 20}
-SCALES = {"quick": {**_BASE, "runs": 200, "sgd_samples": 16, "adam_runs": 100, "adam_samples": 16, "resamples": 100,
-                    "morris_trajectories": 6},
+SCALES = {"quick": {**_BASE, "runs": 200, "sgd_samples": 8, "adam_runs": 100, "adam_samples": 8, "resamples": 50,
+                    "morris_trajectories": 4},
           "full": {**_BASE, "runs": 2000, "sgd_samples": 256, "adam_runs": 500, "adam_samples": 128,
                    "morris_trajectories": 64}}
 _INTEGER = ("batch_size",)

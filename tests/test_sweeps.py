@@ -241,7 +241,7 @@ def test_a_store_of_another_spec_is_refused_untouched(tmp_path):
 KILL_SPEC = """\
 problem = "noisy_quadratic"
 optimizer = "SGD"
-runs = 400
+runs = 200
 steps = 1000
 task_seconds = 0.0
 [fixed]
