@@ -242,7 +242,7 @@ KILL_SPEC = """\
 problem = "noisy_quadratic"
 optimizer = "SGD"
 runs = 200
-steps = 1000
+steps = 600
 task_seconds = 0.0
 [fixed]
 dim = 8
