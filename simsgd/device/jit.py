@@ -9,7 +9,7 @@ Numba's own on-disk cache checks only the file of the cached function, not the f
 of the functions compiled into it, so an edited update rule would keep being served
 from the old machine code. Here every cached kernel of the package lives in a
 directory named by ``SOURCE_HASH``, a hash of every file that can hold kernel code
-(``device``, ``targets``, ``problems``, ``optimizers``) and of numba's version: any
+(``device``, ``targets``, ``problems``, ``optimizers``, ``montecarlo``) and of numba's version: any
 edit moves the cache to a new directory. A kernel specialised for a problem and an
 optimizer also carries in its name a hash of what those two are built from
 (``digest_of``), which covers classes defined outside the package.
@@ -30,7 +30,7 @@ FASTMATH = {"nsz", "arcp", "contract", "reassoc"}
 _OPTIONS = {"fastmath": FASTMATH, "error_model": "numpy"}
 
 PACKAGE = Path(__file__).resolve().parent.parent
-KERNEL_PACKAGES = ("device", "targets", "problems", "optimizers")
+KERNEL_PACKAGES = ("device", "targets", "problems", "optimizers", "montecarlo")
 
 
 def _source_files():
