@@ -2,7 +2,8 @@
 
 Layers, each importing only those below it: ``cli`` -> ``workflow`` (studies, provenance,
 plotting) and ``sweeps`` (declared sweeps, their labelled store, sensitivity indices, Dask) -> ``engine`` (simulate, Result, replay, statistics) -> ``targets`` (cpu, cuda) ->
-``problems`` and ``optimizers`` (one module each, registries) -> ``device`` (jit settings and
+``problems`` and ``optimizers`` (one module each, registries), and ``montecarlo`` (compiled Monte Carlo on the CPU target's threads,
+no optimizer) -> ``device`` (jit settings and
 the kernel cache, random streams, packed data, moments, the run loop). ``theory`` holds the
 closed forms.
 """
@@ -34,6 +35,8 @@ from .optimizers import (
     register_optimizer,
 )
 from .data import gaussian_design, load_dataset
+from .montecarlo import (ball_fraction, min_norm_fits, nearest_neighbour_error, pairwise_distances, per_run,
+                         polynomial_fits, random_features_fits)
 from .problems import PROBLEMS, LeastSquares, LogisticRegression, MLP, OnlineLinear, Problem, ProblemKernels, Quadratic, SigmoidNeuron, activation, register_problem
 from .sweeps import FACTORIES, SweepSpec, load_spec, noisy_quadratic, open_sweep, sensitivity, sweep
 from .targets import TARGETS
@@ -44,4 +47,6 @@ __all__ = ["AMSGrad", "Adadelta", "Adagrad", "Adam", "Adamax", "HeavyBall", "Lay
            "LeastSquares", "LogisticRegression", "MLP", "Nesterov", "OPTIMIZERS", "OnlineLinear", "Optimizer", "OptimizerKernels", "PROBLEMS", "Problem",
            "ProblemKernels", "Quadratic", "gaussian_design", "load_dataset", "RMSProp", "Result", "SGD", "SigmoidNeuron", "TARGETS", "activation", "field", "fill_normals",
            "from_framework", "kernel", "next_double", "normal", "names", "register_optimizer", "register_problem",
-           "replay", "simulate", "FACTORIES", "SweepSpec", "load_spec", "noisy_quadratic", "open_sweep", "sensitivity", "sweep", "theory", "value", "z_threshold", "zscores", "__version__"]
+           "replay", "simulate", "FACTORIES", "SweepSpec", "load_spec", "noisy_quadratic", "open_sweep", "sensitivity", "sweep", "theory", "value", "z_threshold", "zscores", "ball_fraction", "min_norm_fits",
+           "nearest_neighbour_error", "pairwise_distances", "per_run", "polynomial_fits", "random_features_fits",
+           "__version__"]

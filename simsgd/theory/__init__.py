@@ -7,6 +7,8 @@ from .batch_size import (
     precondition,
     sgd_steps_to_loss,
 )
+from .dimension import ball_fraction_exact, cube_distance_moments, relative_spread
+from .double_descent import min_norm_risk_exact, min_norm_risk_limit
 from .least_squares import (
     critical_lr,
     expected_noise,
@@ -16,6 +18,7 @@ from .least_squares import (
     stationary_second_moment,
 )
 from .minibatch import finite_population_factor, minibatch_covariance
+from .neighbours import ball_volume, n_reaching, nearest_neighbour_error_exact, nearest_neighbour_remainder, sphere_cosine
 from .momentum import (
     adam_effective_lr,
     momentum_effective_lr,
@@ -36,6 +39,16 @@ from .sgd import (
 )
 
 __all__ = [
+    "ball_fraction_exact",
+    "cube_distance_moments",
+    "relative_spread",
+    "min_norm_risk_exact",
+    "min_norm_risk_limit",
+    "ball_volume",
+    "n_reaching",
+    "nearest_neighbour_error_exact",
+    "nearest_neighbour_remainder",
+    "sphere_cosine",
     "best_rate_steps",
     "fit_critical_batch",
     "nqm_noise_scales",
