@@ -38,7 +38,7 @@ MUTANTS = [
      "averaged minibatch draws scaled by 1/B, not 1/sqrt(B)"),
     ("rotation_transpose", "problems/quadratic.py", "y[j] += q[i * d + j] * e", "y[j] += q[j * d + i] * e",
      "Q applied where Q^T is meant"),
-    ("rng_layer", "device/rng.py", "out[k + 1] = v * zig[0, j]\n", "out[k + 1] = v * zig[0, i]\n",
+    ("rng_layer", "device/rng.py", "out[k + uint64(1)] = v * X[j]\n", "out[k + uint64(1)] = v * X[i]\n",
      "second draw of each pair scaled by the first draw's ziggurat layer"),
     ("momentum_bias_correction", "optimizers/momentum.py", "lr / (1.0 - b1**t)", "lr / (1.0 - b1 ** (t + 1))",
      "momentum's correction one step late"),

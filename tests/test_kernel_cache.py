@@ -17,6 +17,8 @@ SCRIPT = textwrap.dedent("""
     for opt in (ss.SGD(0.1), half.Half(0.1)):
         r = ss.simulate(prob, opt, runs=1, steps=1, keep_theta=True)
         print(type(opt).__name__, r.theta[0, 0], ss.replay(opt, 1.0, np.ones((1, 1)))[1, 0])
+    state = np.array([2**62, 2**62, 1, 1], np.uint64)  # first output 2**63: a uniform of 1/2
+    print("Uniform", half.first_uniform(state), 0.0)  # a cached user kernel calling a package one
     """)
 
 HALF = textwrap.dedent('''
@@ -36,6 +38,11 @@ HALF = textwrap.dedent('''
             self.lr = lr
 
     ss.register_optimizer(Half)
+
+
+    @ss.kernel
+    def first_uniform(state):
+        return ss.next_double(state, 0)
     ''')
 
 
@@ -59,7 +66,7 @@ def test_edits_to_package_and_user_rules_reach_the_kernels(tmp_path):
     (tmp_path / "user" / "half.py").write_text(HALF)
 
     first = _run(tmp_path)
-    assert first == {"SGD": (0.9, 0.9), "Half": (0.95, 0.95)}
+    assert first == {"SGD": (0.9, 0.9), "Half": (0.95, 0.95), "Uniform": (0.5, 0.0)}
     files = _cached(tmp_path)
     assert any("run_chunk[quadratic-sgd-" in f for f, _ in files)
     assert any("run_chunk[quadratic-half-" in f for f, _ in files)
@@ -67,7 +74,10 @@ def test_edits_to_package_and_user_rules_reach_the_kernels(tmp_path):
 
     sgd = tmp_path / "pkg" / "simsgd" / "optimizers" / "sgd.py"
     sgd.write_text(sgd.read_text().replace("theta[i] -= lr * g[i]", "theta[i] -= 2.0 * lr * g[i]"))
-    assert _run(tmp_path)["SGD"] == (0.8, 0.8)
+    rng = tmp_path / "pkg" / "simsgd" / "device" / "rng.py"
+    rng.write_text(rng.read_text().replace(">> uint64(11)) * _INV_2_53", ">> uint64(11)) * _INV_2_53 * 0.5"))
+    second = _run(tmp_path)
+    assert second["SGD"] == (0.8, 0.8) and second["Uniform"] == (0.25, 0.0)
 
     half = tmp_path / "user" / "half.py"
     half.write_text(half.read_text().replace("0.5 * h[H.lr]", "0.25 * h[H.lr]"))

@@ -12,7 +12,9 @@ directory named by ``SOURCE_HASH``, a hash of every file that can hold kernel co
 (``device``, ``targets``, ``problems``, ``optimizers``, ``montecarlo``) and of numba's version: any
 edit moves the cache to a new directory. A kernel specialised for a problem and an
 optimizer also carries in its name a hash of what those two are built from
-(``digest_of``), which covers classes defined outside the package.
+(``digest_of``), which covers classes defined outside the package. A ``kernel`` defined
+outside the package (a user's rule, a Monte Carlo body) is cached in the same directory,
+keyed by its own file as well, since package functions are compiled into it.
 """
 import hashlib
 import inspect
@@ -104,9 +106,36 @@ class _SourceHashLocator(caching._CacheLocator):
     @classmethod
     def from_function(cls, py_func, py_file):
         path = Path(py_file).resolve()
-        if CACHE_DIR is None or not any(path.is_relative_to(PACKAGE / sub) for sub in KERNEL_PACKAGES):
+        if CACHE_DIR is None:
             return None
-        return cls(py_func, py_file)
+        if any(path.is_relative_to(PACKAGE / sub) for sub in KERNEL_PACKAGES):
+            return cls(py_func, py_file)
+        if getattr(py_func, _OUTSIDE_MARK, False) and path.is_file():
+            return _OutsideLocator(py_func, py_file)
+        return None
+
+
+_OUTSIDE_MARK = "_simsgd_kernel"
+
+
+class _OutsideLocator(_SourceHashLocator):
+    """A ``kernel`` defined outside the package (a user's rule, a test's body): ``CACHE_DIR``, valid while
+    ``SOURCE_HASH`` and its own file are unchanged.
+
+    Numba's own locator would key it by its file alone and keep serving it after an edit to a
+    package function compiled into it (``normal``, ``fill_normals``).
+    """
+
+    def __init__(self, py_func, py_file):
+        super().__init__(py_func, py_file)
+        self._stamp = hash_files([py_file], extra=SOURCE_HASH)
+
+    def get_source_stamp(self):
+        return self._stamp
+
+    def get_disambiguator(self):
+        path = str(Path(self._py_file).resolve())
+        return f"outside-{hashlib.sha1(path.encode()).hexdigest()[:8]}-{self._lineno}"
 
 
 _CACHE_IMPL = getattr(caching, "CacheImpl", None) or caching._CacheImpl
@@ -114,16 +143,21 @@ if _SourceHashLocator not in _CACHE_IMPL._locator_classes:
     _CACHE_IMPL._locator_classes.insert(0, _SourceHashLocator)
 
 
-def kernel(fn=None, *, inline=False):
+def kernel(fn=None, *, inline=False, refcounts=True):
     """Compile a device function (problem, optimizer, RNG) for the CPU; CUDA kernels call it as a device function.
 
     ``error_model='numpy'`` drops the zero-division checks that stop loops from vectorising.
     ``inline=True`` merges the function into its callers at numba IR level: the glue between
     a driver and a step function is then free, where a call passing arrays costs ~40 ns.
+    ``refcounts=False`` compiles a function that allocates nothing without numba's reference
+    counting: a call then skips the atomic increments of its array arguments, most of that
+    cost, without the compile time of inlining a large body into every caller.
     """
     if fn is None:
-        return lambda f: kernel(f, inline=inline)
-    return njit(cache=not inline, inline="always" if inline else "never", **_OPTIONS)(fn)
+        return lambda f: kernel(f, inline=inline, refcounts=refcounts)
+    setattr(fn, _OUTSIDE_MARK, True)  # cached under SOURCE_HASH wherever it is defined (``_OutsideLocator``)
+    options = _OPTIONS if refcounts else {**_OPTIONS, "_nrt": False}
+    return njit(cache=not inline, inline="always" if inline else "never", **options)(fn)
 
 
 def specialise(template, tag, bindings, *, inline=False, cache=False, **options):
