@@ -41,7 +41,8 @@ def data(n):
 def bench_simsgd(X, y, a):
     prob = ss.MLP((1, a.width, 1), "tanh", X, y, loss="mse", init="pytorch")
     t0 = time.perf_counter()
-    ss.simulate(prob, ss.Adam(LR), runs=2, steps=2, batch_size=a.batch, dtype=a.dtype, progress=False)
+    ss.simulate(prob, ss.Adam(LR), runs=2, steps=2, batch_size=a.batch, dtype=a.dtype, progress=False,
+                target=a.device)
     first = time.perf_counter() - t0
 
     def run():
@@ -59,20 +60,21 @@ def bench_torch_batched(X, y, a):
         return None
     torch.set_num_threads(os.cpu_count())
     dt = getattr(torch, a.dtype)
-    Xt, yt = torch.tensor(X, dtype=dt), torch.tensor(y, dtype=dt)
+    dev = "cuda" if a.device == "cuda" else "cpu"
+    Xt, yt = torch.tensor(X, dtype=dt, device=dev), torch.tensor(y, dtype=dt, device=dev)
     n, R, H = X.shape[0], a.nets, a.width
-    g = torch.Generator().manual_seed(SEED)
+    g = torch.Generator(device=dev).manual_seed(SEED)
 
     def run():
         def uniform(shape, fan_in):
-            return ((torch.rand(shape, generator=g, dtype=dt) * 2 - 1) / fan_in ** 0.5).requires_grad_()
+            return ((torch.rand(shape, generator=g, dtype=dt, device=dev) * 2 - 1) / fan_in ** 0.5).requires_grad_()
         W1, b1, W2, b2 = uniform((R, H, 1), 1), uniform((R, H, 1), 1), uniform((R, 1, H), H), uniform((R, 1, 1), H)
         opt = torch.optim.Adam([W1, b1, W2, b2], lr=LR)
 
         def net(x):  # x (R, 1, B) -> (R, 1, B)
             return torch.bmm(W2, torch.tanh(torch.bmm(W1, x) + b1)) + b2
         for t in range(a.steps):
-            idx = torch.randint(0, n, (R, a.batch), generator=g)
+            idx = torch.randint(0, n, (R, a.batch), generator=g, device=dev)
             loss = ((net(Xt[idx].transpose(1, 2)) - yt[idx][:, None, :]) ** 2).mean(dim=(1, 2)).sum()
             opt.zero_grad(set_to_none=True)
             loss.backward()
@@ -80,7 +82,7 @@ def bench_torch_batched(X, y, a):
             if (t + 1) % a.record == 0:
                 with torch.no_grad():
                     final = ((net(Xt.T.expand(R, 1, n)) - yt[None, None, :]) ** 2).mean(dim=(1, 2))
-        return final.numpy()
+        return final.cpu().numpy()
     return {"run": run, "version": torch.__version__}
 
 
@@ -88,20 +90,23 @@ def bench_torch_func(X, y, a):
     try:
         import torch
         from torch import nn
-        from torch.func import functional_call, grad, stack_module_state, vmap
+        from torch.func import functional_call, grad, vmap
     except ImportError as e:
         print(f"PyTorch torch.func: skipped ({e})")
         return None
     dt = getattr(torch, a.dtype)
-    Xt, yt = torch.tensor(X, dtype=dt), torch.tensor(y, dtype=dt)
-    n, R = X.shape[0], a.nets
+    dev = "cuda" if a.device == "cuda" else "cpu"
+    Xt, yt = torch.tensor(X, dtype=dt, device=dev), torch.tensor(y, dtype=dt, device=dev)
+    n, R, H = X.shape[0], a.nets, a.width
     torch.manual_seed(SEED)
 
     def run():
-        models = [nn.Sequential(nn.Linear(1, a.width), nn.Tanh(), nn.Linear(a.width, 1)).to(dt) for _ in range(R)]
-        params, _ = stack_module_state(models)
-        params = {k: v.detach() for k, v in params.items()}
-        base = models[0].to("meta")
+        # what stack_module_state returns for R copies of the module, drawn at once (nn.Linear's default init)
+        def uniform(shape, fan_in):
+            return (torch.rand(shape, dtype=dt, device=dev) * 2 - 1) / fan_in ** 0.5
+        params = {"0.weight": uniform((R, H, 1), 1), "0.bias": uniform((R, H), 1),
+                  "2.weight": uniform((R, 1, H), H), "2.bias": uniform((R, 1), H)}
+        base = nn.Sequential(nn.Linear(1, H), nn.Tanh(), nn.Linear(H, 1)).to(dt).to("meta")
 
         def loss(p, xb, yb):
             return ((functional_call(base, p, (xb,))[:, 0] - yb) ** 2).mean()
@@ -111,7 +116,7 @@ def bench_torch_func(X, y, a):
         v2 = {k: torch.zeros_like(v) for k, v in params.items()}
         b1, b2, eps = 0.9, 0.999, 1e-8
         for t in range(1, a.steps + 1):
-            idx = torch.randint(0, n, (R, a.batch))
+            idx = torch.randint(0, n, (R, a.batch), device=dev)
             gr = step_grad(params, Xt[idx], yt[idx])
             with torch.no_grad():
                 for k in params:
@@ -121,7 +126,7 @@ def bench_torch_func(X, y, a):
                     params[k] -= LR / (1 - b1 ** t) * m[k] / denom
             if t % a.record == 0:
                 final = full_loss(params, Xt, yt)
-        return final.numpy()
+        return final.cpu().numpy()
     return {"run": run}
 
 
@@ -179,7 +184,7 @@ def bench_jax(X, y, a):
             "version": jax.__version__}
 
 
-def main():
+def parser():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--nets", type=int, default=1_000)
     ap.add_argument("--width", type=int, default=32)
@@ -188,12 +193,18 @@ def main():
     ap.add_argument("--steps", type=int, default=1_000)
     ap.add_argument("--record", type=int, default=100)
     ap.add_argument("--dtype", choices=("float64", "float32"), default="float64")
+    ap.add_argument("--device", choices=("cpu", "cuda"), default="cpu",
+                    help="cuda: simsgd's CUDA target and PyTorch on the GPU (JAX uses its default backend)")
     ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument("--skip", nargs="*", default=[], help="implementations to leave out (e.g. 'torch.func')")
-    a = ap.parse_args()
+    return ap
+
+
+def compare(a):
+    """Run every implementation ``a.rounds`` times interleaved; print and return times, final losses and ratios."""
     X, y = data(a.n)
     print(f"workload: {a.nets} nets 1-{a.width}-1 tanh, n = {a.n}, B = {a.batch}, Adam, {a.steps} steps, {a.dtype}, "
-          f"loss on all n points every {a.record} steps; {a.rounds} interleaved rounds; "
+          f"loss on all n points every {a.record} steps; {a.rounds} interleaved rounds; device {a.device}; "
           f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, numba threads "
           f"{numba.get_num_threads()}\n")
     builders = {"simsgd": bench_simsgd, "PyTorch bmm+autograd": bench_torch_batched,
@@ -228,6 +239,16 @@ def main():
     extra = {k: v["compile"] for k, v in impls.items() if "compile" in v}
     print(f"\n(simsgd's first call, compile or cache load: {impls['simsgd']['first']:.1f} s; JAX compile "
           f"{extra.get('JAX jit+vmap+scan', float('nan')):.1f} s, not in the times)")
+    return {"workload": {k: getattr(a, k) for k in ("nets", "width", "n", "batch", "steps", "record", "dtype", "device")},
+            "median_s": {k: statistics.median(v) for k, v in times.items()},
+            "net_steps_per_s": {k: a.nets * a.steps / statistics.median(v) for k, v in times.items()},
+            "simsgd_speedup": ratios, "agree_within_4_se": bool(agree),
+            "mean_final_loss": {k: float(f.mean()) for k, f in finals.items()},
+            "simsgd_first_call_s": impls["simsgd"]["first"], "jax_compile_s": extra.get("JAX jit+vmap+scan")}
+
+
+def main():
+    compare(parser().parse_args())
 
 
 if __name__ == "__main__":

@@ -9,10 +9,15 @@ noise_std 1, x0 1, float64, ``--runs`` runs x ``--steps`` steps recording every 
   - the simulated mean against the exact E||theta_t - theta*||^2 (max |z| over steps);
   - JAX (jit + vmap inside lax.scan, float64) on the same GPU and workload, side by side;
   - every registered problem x optimizer (their ``example()``), ``--registry-runs``
-    runs x 200 steps on the GPU against the CPU target: counts, means and final parameters.
+    runs x 200 steps on the GPU against the CPU target: counts, means and final parameters;
+  - with ``--configs``: each block reduction, block size and register cap of ``CONFIGS`` timed at
+    every d, with the registers the driver reports (ptxas's counts: ``ptxas_report.py``);
+  - with ``--mlp-nets N``: N networks 1-32-1 tanh trained with Adam (``bench_mlp.py``'s workload)
+    on the CUDA target against PyTorch's torch.func vmap and batched bmm on the same GPU.
 Prints a table and writes everything to ``--json`` (default: $OUT/gpu_check.json when OUT is set).
 
     python benchmarks/gpu_check.py              # full size, needs a GPU
+    python benchmarks/gpu_check.py --configs --problems Quadratic MLP --mlp-nets 100000   # issue-sized run
     NUMBA_ENABLE_CUDASIM=1 python benchmarks/gpu_check.py --tiny --no-jax   # the simulator, seconds
 """
 import argparse
@@ -34,6 +39,60 @@ SEED = 0
 
 def problem(d):
     return ss.Quadratic(np.linspace(0.1, 1.0, d), noise_std=1.0, x0=1.0)
+
+
+CONFIGS = [("shuffle", 128, None), ("tree", 128, None), ("shuffle", 256, None), ("shuffle", 128, 64),
+           ("shuffle", 128, 80)]
+
+
+def configure(reduction, tpb, max_registers):
+    _cuda.REDUCTION, _cuda.THREADS_PER_BLOCK, _cuda.MAX_REGISTERS = reduction, tpb, max_registers
+    return {"reduction": reduction, "threads_per_block": tpb, "register_cap": max_registers}
+
+
+def kernel_resources(prob, opt, dtype):
+    """Registers, local and shared memory per thread/block of the kernel just used (the driver's numbers)."""
+    from simsgd.engine.simulate import plan
+
+    job = plan(prob, opt, runs=2, steps=2, dtype=dtype)
+    kern = _cuda.get_kernel(job.pairing, _cuda.shape_of(job, _cuda.THREADS_PER_BLOCK))
+    out = {}
+    for name in ("get_regs_per_thread", "get_local_mem_per_thread", "get_shared_mem_per_block",
+                 "get_max_threads_per_block"):
+        try:
+            out[name[4:]] = int(getattr(kern, name)())
+        except Exception as exc:  # the dispatcher's API differs between versions
+            out[name[4:]] = f"{type(exc).__name__}: {exc}"
+    return out
+
+
+def check_speed(d, runs, steps, dtype):
+    """Run-steps/s of one configuration (``configure``), with statistics every step and at the last step only."""
+    prob, opt = problem(d), ss.SGD(LR)
+    t0 = time.perf_counter()
+    ss.simulate(prob, opt, runs=min(runs, 256), steps=2, seed=SEED, target="cuda", dtype=dtype, progress=False)
+    compile_s = time.perf_counter() - t0
+    walls = []
+    for _ in range(2):
+        res = ss.simulate(prob, opt, runs=runs, steps=steps, seed=SEED, target="cuda", dtype=dtype, progress=False)
+        walls.append(res.meta["wall_time_s"])
+    last = ss.simulate(prob, opt, runs=runs, steps=steps, seed=SEED, target="cuda", dtype=dtype,
+                       record_every=steps, progress=False)
+    wall = min(walls)
+    return {"d": d, "compile_s": compile_s, "wall_s": wall, "run_steps_per_s": runs * steps / wall,
+            "wall_last_only_s": last.meta["wall_time_s"],
+            "statistics_share": max(0.0, 1.0 - last.meta["wall_time_s"] / wall),
+            "resources": kernel_resources(prob, opt, dtype)}
+
+
+def check_mlp(nets, steps, dtype):
+    """1-32-1 tanh networks with Adam: simsgd's CUDA target against PyTorch (torch.func vmap, and bmm) on the GPU."""
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import bench_mlp
+
+    a = bench_mlp.parser().parse_args(["--nets", str(nets), "--steps", str(steps), "--dtype", dtype, "--device", "cuda",
+                                       "--rounds", "2", "--skip", "JAX"])
+    return bench_mlp.compare(a)
 
 
 def check_dim(d, runs, steps, cpu_runs, dtype):
@@ -138,14 +197,22 @@ def main(argv=None):
     ap.add_argument("--registry-runs", type=int, default=4096,
                     help="runs per registered problem x optimizer compared with the CPU (0: skip)")
     ap.add_argument("--problems", nargs="*", default=None, help="registry check for these problem classes only")
+    ap.add_argument("--configs", action="store_true",
+                    help="also time each (reduction, threads per block, register cap) of CONFIGS at every d")
+    ap.add_argument("--mlp-nets", type=int, default=0, help="networks in the MLP comparison with PyTorch (0: skip)")
+    ap.add_argument("--mlp-steps", type=int, default=1_000)
     ap.add_argument("--json", default=None)
     a = ap.parse_args(argv)
     if a.tiny:
         a.runs, a.steps, a.cpu_runs, a.dims, a.registry_runs = 64, 6, 64, [3], 0
+        configs = [("shuffle", 32, None), ("tree", 32, None)]
         _cuda.THREADS_PER_BLOCK = 32
+    else:
+        configs = CONFIGS
         sys.setswitchinterval(1e-4)  # the simulator polls barriers under the GIL
     out_path = a.json or (os.path.join(os.environ["OUT"], "gpu_check.json") if os.environ.get("OUT") else None)
-    report = {"device": _cuda.device_info(), "versions": provenance.versions(), "sgd": [], "jax": [], "registry": []}
+    report = {"device": _cuda.device_info(), "versions": provenance.versions(), "sgd": [], "jax": [], "registry": [],
+              "configs": [], "mlp": []}
 
     def save():
         if out_path:
@@ -158,6 +225,15 @@ def main(argv=None):
         report["sgd"].append(r)
         save()
         print(json.dumps(r), flush=True)
+    if a.configs:
+        default = (_cuda.REDUCTION, _cuda.THREADS_PER_BLOCK, _cuda.MAX_REGISTERS)
+        for d in a.dims:
+            for cfg in configs:
+                r = {**configure(*cfg), **check_speed(d, a.runs, a.steps, a.dtype)}
+                report["configs"].append(r)
+                save()
+                print(json.dumps(r), flush=True)
+        configure(*default)
     if a.registry_runs:
         report["registry"] = check_registry(a.registry_runs, 200, a.dtype, a.problems)
         save()
@@ -167,6 +243,11 @@ def main(argv=None):
             report["jax"].append(r)
             save()
             print(json.dumps(r), flush=True)
+
+    if a.mlp_nets:
+        for dtype in ("float64", "float32"):
+            report["mlp"].append(check_mlp(a.mlp_nets, a.mlp_steps, dtype))
+            save()
 
     print(f"\n| d | simsgd run-steps/s | statistics share | JAX run-steps/s | simsgd / JAX | "
           f"max rel diff vs CPU ({a.cpu_runs} runs) | bit-identical | max |z| vs exact |")
@@ -187,6 +268,18 @@ def main(argv=None):
             print(f"| {r['problem']} | {r['optimizer']} | {r['dtype']} | {r['first_call_s']:.1f} | "
                   f"{r['max_rel_diff_theta']:.1e} | {r['max_rel_diff_mean']:.1e} | {r['bit_identical_fraction']:.1%} |")
         agree = agree and all(r["same_counts"] and r["max_rel_diff_mean"] <= tol[r["dtype"]] for r in report["registry"])
+    if report["configs"]:
+        print("\n| d | reduction | threads/block | register cap | registers | run-steps/s | statistics share | "
+              "/ JAX |")
+        print("|---:|---|---:|---:|---:|---:|---:|---:|")
+        for r in report["configs"]:
+            j = jax_by_d.get(r["d"])
+            ratio = f"{r['run_steps_per_s'] / j['run_steps_per_s']:.2f}x" if j else "-"
+            print(f"| {r['d']} | {r['reduction']} | {r['threads_per_block']} | {r['register_cap'] or '-'} | "
+                  f"{r['resources'].get('regs_per_thread')} | {r['run_steps_per_s']:.3g} | {r['statistics_share']:.0%} | "
+                  f"{ratio} |")
+    for m in report["mlp"]:
+        print(f"\nMLP {m['workload']['dtype']}: " + ", ".join(f"{k} {v:.2f}x" for k, v in m["simsgd_speedup"].items()))
     print(f"\nCPU/GPU agreement {'PASS' if agree else 'FAIL'}")
     save()
     return 0

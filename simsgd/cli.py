@@ -13,16 +13,23 @@ def _add_run_options(p):
     p.set_defaults(scale=None)  # quick, or full for reproduce --check
     p.add_argument("--seed", type=int, default=0, help="master seed (default 0)")
     p.add_argument("--target", default="cpu", help="compute target: cpu (default) or cuda")
-    p.add_argument("--out", default=None, help="results folder (default: results/ of the source tree)")
+    p.add_argument("--out", default=None, help="results folder (default: ./results)")
+    p.add_argument("--force", action="store_true",
+                   help="replace saved results of a larger scale or of other parameters")
 
 
 def _parser():
     ap = argparse.ArgumentParser(prog="simsgd", description=__doc__)
     sub = ap.add_subparsers(dest="cmd", required=True)
     sub.add_parser("list", help="list the studies and the claims they cover")
-    r = sub.add_parser("run", help="run one study")
-    r.add_argument("name")
+    r = sub.add_parser("run", help="run one study (simsgd run NAME --help describes it)", add_help=False)
+    global RUN_PARSER
+    RUN_PARSER = r
+    r.add_argument("name", nargs="?")
+    r.add_argument("-h", "--help", action="store_true", help="describe the study NAME (or this command)")
     r.add_argument("--runs", type=int, default=None, help="override the number of runs")
+    r.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                   help="override a declared parameter of the study (repeatable; JSON values)")
     r.add_argument("--replot", action="store_true", help="redraw the figure from saved data, no simulation")
     _add_run_options(r)
     rep = sub.add_parser("reproduce", help="run every study and rewrite results/index.json")
@@ -31,7 +38,7 @@ def _parser():
                      help="simulate nothing: list results that are missing, failing or made by other code than "
                           "today's (at the scale asked for, default --full here); exit 1 if any")
     c = sub.add_parser("claims", help="print the table of claim statuses (Markdown) from results/index.json")
-    c.add_argument("--out", default=None, help="results folder (default: results/ of the source tree)")
+    c.add_argument("--out", default=None, help="results folder (default: ./results)")
     sub.add_parser("info", help="versions, threads, targets and the kernel cache")
     sw = sub.add_parser("sweep", help="run a parameter sweep declared in a TOML spec (resumes an interrupted one)")
     _add_sweep_options(sw, "the zarr store (default: <spec>.zarr in the working directory)")
@@ -77,9 +84,26 @@ def _sweep_command(args):
 
 
 def main(argv=None):
-    args = _parser().parse_args(argv)
+    ap = _parser()
+    args = ap.parse_args(argv)
     from .workflow import studies
 
+    try:
+        return _dispatch(args, studies)
+    except (ValueError, FileNotFoundError, FileExistsError, RuntimeError) as exc:
+        print(f"simsgd: error: {exc}", file=sys.stderr)
+        return 2
+
+
+def _dispatch(args, studies):
+    if args.cmd == "run" and (args.help or args.name is None):
+        if args.name is None:
+            if not args.help:
+                raise ValueError("run needs a study's name: simsgd list shows them")
+            RUN_PARSER.print_help()
+        else:
+            print(studies.describe(args.name))
+        return 0
     if args.cmd == "list":
         for name in studies.names():
             mod = studies.load(name)
@@ -102,11 +126,7 @@ def main(argv=None):
                           "kernel_cache": str(jit.CACHE_DIR)}, indent=2))
         return 0
     if args.cmd in ("sweep", "sensitivity"):
-        try:
-            return _sweep_command(args)
-        except (ValueError, FileNotFoundError, RuntimeError) as exc:
-            print(f"simsgd: error: {exc}", file=sys.stderr)
-            return 2
+        return _sweep_command(args)
     if getattr(args, "check", False):
         scale = args.scale or "full"
         found = studies.stale(args.out, scale)
@@ -115,19 +135,22 @@ def main(argv=None):
         if not found:
             print(f"all {len(studies.names())} studies have {scale}-scale results made by today's code, passing")
         return 1 if found else 0
-    try:
-        todo = [args.name] if args.cmd == "run" else studies.names()
-        failed = 0
-        for name in todo:
-            t0 = time.perf_counter()
-            e = studies.run(name, scale=args.scale or "quick", runs=getattr(args, "runs", None), seed=args.seed,
-                            target=args.target, out=args.out, replot=getattr(args, "replot", False))
-            failed += e["verdict"] != "pass"
-            print(f"{name:20s} {e['verdict'].upper():4s}  {time.perf_counter() - t0:7.1f} s  {e['figure']}")
-        return 1 if failed else 0
-    except (ValueError, FileNotFoundError) as exc:
-        print(f"simsgd: error: {exc}", file=sys.stderr)
-        return 2
+    todo = [args.name] if args.cmd == "run" else studies.names()
+    if args.target == "cuda":
+        from .targets.cuda import cuda_module
+
+        cuda_module()  # a RuntimeError that says what is missing, before any study starts
+    overrides = studies.parse_overrides(args.name, args.overrides, args.scale or "quick") \
+        if getattr(args, "overrides", None) else None
+    failed = 0
+    for name in todo:
+        t0 = time.perf_counter()
+        e = studies.run(name, scale=args.scale or "quick", runs=getattr(args, "runs", None), seed=args.seed,
+                        target=args.target, out=args.out, replot=getattr(args, "replot", False),
+                        overrides=overrides, force=args.force)
+        failed += e["verdict"] != "pass"
+        print(f"{name:20s} {e['verdict'].upper():4s}  {time.perf_counter() - t0:7.1f} s  {e['figure']}")
+    return 1 if failed else 0
 
 
 def main_for(path):

@@ -63,5 +63,18 @@ def vector(name, x, d, *, positive=False, nonnegative=False):
 
 def choice(name, x, options):
     if x not in options:
-        _fail(name, "one of " + ", ".join(repr(o) for o in options), x)
+        raise ValueError(f"{name} must be one of {', '.join(repr(o) for o in options)}; got {x!r}"
+                         + did_you_mean(x, options))
     return x
+
+
+def did_you_mean(x, options):
+    """`` (did you mean 'y'?)`` for the option closest to ``x`` in spelling, or an empty string."""
+    import difflib
+
+    if not isinstance(x, str):
+        return ""
+    strs = [o for o in options if isinstance(o, str)]
+    close = difflib.get_close_matches(x, strs, n=1, cutoff=0.6) or \
+        [o for o in strs if x.lower() in o.lower() or o.lower() in x.lower()][:1]
+    return f" (did you mean {close[0]!r}?)" if close else ""

@@ -74,7 +74,15 @@ PTX = textwrap.dedent("""
         args = target.Arguments(job, 1, 4, np.ascontiguousarray, np.zeros).launch(0, 4)
         ptx, _ = cuda.compile_ptx(kern.py_func, tuple(typeof(a) for a in args), cc=(9, 0))
         assert ".target sm_90" in ptx, ptx[:400]
+        assert "shfl.sync.down" in ptx  # the warp-shuffle reduction, which the simulator only emulates
         print("PTX", job.pairing.tag, dtype, len(ptx))
+    target.REDUCTION = "tree"
+    job = plan(*cases[0][:2], runs=10, steps=3, dtype="float64")
+    kern = target.get_kernel(job.pairing, target.shape_of(job, 128))
+    args = target.Arguments(job, 1, 4, np.ascontiguousarray, np.zeros).launch(0, 4)
+    ptx, _ = cuda.compile_ptx(kern.py_func, tuple(typeof(a) for a in args), cc=(9, 0))
+    assert ".target sm_90" in ptx and "shfl.sync" not in ptx and "bar.sync" in ptx
+    print("PTX tree", len(ptx))
     merge = target.merge_kernel()
     margs = (np.zeros((4, 3)), np.zeros((4, 3, 2)), np.zeros((4, 3, 2)), np.zeros((4, 3), np.int64), 3, 0,
              np.zeros(3), np.zeros((3, 2)), np.zeros((3, 2)), np.zeros(3, np.int64))
@@ -90,4 +98,4 @@ def test_kernels_compile_to_ptx_for_sm90():
     if "NO-NVVM" in out.stdout:
         pytest.skip("NVVM (libnvvm) is not available here: " + out.stdout.strip()[-300:])
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-6000:]
-    assert out.stdout.count("PTX") == 12
+    assert out.stdout.count("PTX") == 13

@@ -1,5 +1,20 @@
-"""What ``simulate`` returns: moments over runs at each recorded step and per-run final values."""
+"""What ``simulate`` returns: moments over runs at each recorded step and per-run final values.
+
+``Result.save(path)`` writes ``<path>.npz`` and ``<path>.json``, readable without simsgd:
+
+- ``steps`` (K,) int64, recorded steps; ``count`` (K,) int64, finite runs at each; ``diverged`` (K,)
+  int64, runs that had left the finite range at or before each;
+- ``mean`` and ``m2`` (K, m) float64, per metric (the JSON's ``metrics`` order): the mean over the
+  finite runs and the sum of squared deviations (variance = m2 / (count - 1));
+- ``final`` (runs, m) float64, each run's metrics at the last step; ``theta`` (runs, d), when kept;
+- the JSON: ``schema`` (this layout's version), ``metrics``, and ``meta`` (what ``simulate`` recorded).
+"""
+import json
+from pathlib import Path
+
 import numpy as np
+
+SCHEMA = "simsgd.Result/1"
 
 
 class Result:
@@ -60,6 +75,52 @@ class Result:
     def final(self, metric):
         """Per-run value at the last step, shape (runs,); non-finite for diverged runs."""
         return self._final[:, self._col(metric)].copy()
+
+    def save(self, path):
+        """Write ``<path>.npz`` (the arrays) and ``<path>.json`` (metrics and meta); return the two paths."""
+        base = Path(path)
+        base = base.with_suffix("") if base.suffix in (".npz", ".json") else base
+        arrays = {"steps": self.steps, "count": self.count, "diverged": self.diverged, "mean": self._mean,
+                  "m2": self._m2, "final": self._final}
+        if self._theta is not None:
+            arrays["theta"] = self._theta
+        base.parent.mkdir(parents=True, exist_ok=True)
+        np.savez_compressed(base.with_suffix(".npz"), **arrays)
+        meta = {k: (v.tolist() if isinstance(v, np.ndarray) else v.item() if isinstance(v, np.generic) else v)
+                for k, v in self.meta.items()}
+        base.with_suffix(".json").write_text(json.dumps({"schema": SCHEMA, "metrics": list(self.metrics),
+                                                         "meta": meta}, indent=2, default=str) + "\n")
+        return base.with_suffix(".npz"), base.with_suffix(".json")
+
+    @classmethod
+    def load(cls, path):
+        """The ``Result`` that ``save`` wrote at ``path`` (with or without the suffix)."""
+        base = Path(path)
+        base = base.with_suffix("") if base.suffix in (".npz", ".json") else base
+        head = json.loads(base.with_suffix(".json").read_text())
+        if head.get("schema") != SCHEMA:
+            raise ValueError(f"{base.with_suffix('.json')} is not a saved simsgd Result ({SCHEMA}); "
+                             f"schema {head.get('schema')!r}")
+        with np.load(base.with_suffix(".npz")) as f:
+            a = {k: f[k] for k in f.files}
+        return cls(a["steps"], head["metrics"], a["count"], a["mean"], a["m2"], a["diverged"], a["final"],
+                   a.get("theta"), head["meta"])
+
+    def table(self):
+        """A tidy table (pandas DataFrame): one row per (recorded step, metric) with count, diverged, mean, sem
+        and var."""
+        import pandas as pd
+
+        K = self.steps.size
+        return pd.DataFrame({
+            "step": np.tile(self.steps, len(self.metrics)),
+            "metric": np.repeat(self.metrics, K),
+            "count": np.tile(self.count, len(self.metrics)),
+            "diverged": np.tile(self.diverged, len(self.metrics)),
+            "mean": np.concatenate([self.mean(m) for m in self.metrics]),
+            "sem": np.concatenate([self.sem(m) for m in self.metrics]),
+            "var": np.concatenate([self.var(m) for m in self.metrics]),
+        })
 
     def __repr__(self):
         return (f"Result(runs={self.runs}, steps={int(self.steps[-1])}, records={self.steps.size}, "

@@ -1,4 +1,5 @@
 """``simulate``: validate, seed and allocate in Python, then run a compiled target."""
+import sys
 import time
 from dataclasses import dataclass
 
@@ -59,8 +60,9 @@ def simulate(problem, optimizer, runs, steps, batch_size=1, seed=0, target="cpu"
     gives the same random streams on both. ``dtype``: "float64" or "float32" for the
     parameters and optimizer state (statistics are always accumulated in float64).
     ``keep_theta``: keep every run's final parameters as ``Result.theta`` (None: only while
-    they take at most 256 MiB). ``progress``: None shows a bar only for calls that last
-    more than a few seconds.
+    they take at most 256 MiB). ``progress``: None shows a bar on a terminal for calls that
+    last more than a few seconds (never in a log), True always, False never; unless False, a
+    first call's compilation is reported on stderr with its time.
     """
     job = plan(problem, optimizer, runs, steps, batch_size, seed, record_every, first_run, dtype, keep_theta)
     target = V.choice("target", target, TARGETS)
@@ -68,7 +70,7 @@ def simulate(problem, optimizer, runs, steps, batch_size=1, seed=0, target="cpu"
     bar = _progress_bar(runs, progress)
     t_start = time.perf_counter()
     try:
-        n, mu, s, diverged, final, theta = backend.run(job, bar)
+        n, mu, s, diverged, final, theta = backend.run(job, bar, None if progress is False else _notify)
     finally:
         if bar is not None:
             bar.close()
@@ -132,8 +134,12 @@ def _is_dtype(x):
         return False
 
 
+def _notify(message):
+    print(message, file=sys.stderr, flush=True)
+
+
 def _progress_bar(runs, progress):
-    if progress is False:
+    if progress is False or (progress is None and not sys.stderr.isatty()):
         return None
     from tqdm.auto import tqdm
 

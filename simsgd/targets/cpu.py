@@ -11,6 +11,7 @@ the references of the array views it takes cost 30% of the run time (measured).
 """
 import itertools
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import numba
@@ -73,9 +74,9 @@ def _pool(threads):
     return _POOLS[threads]
 
 
-def run(job, bar):
+def run(job, bar, notify=None):
     """Simulate ``job`` (an ``engine.simulate.Job``) on the CPU; return (count, mean, M2, diverged) per record,
-    final metrics and theta."""
+    final metrics and theta. ``notify(message)`` hears how long a first call's compilation took."""
     runs, d, dt = job.runs, job.dim, job.dtype
     n_met = len(job.metrics)
     n_chunks = min(runs, MAX_CHUNKS)
@@ -112,6 +113,21 @@ def run(job, bar):
             if bar is not None:
                 bar.update(min((c + 1) * chunk_size, runs) - min(c * chunk_size, runs))
 
+    if not fn.signatures:
+        # compile (or load from the disk cache) before any chunk starts, so the bar times simulation only
+        from numba import typeof
+
+        args = (0, chunk_size, runs, job.first_run, key, job.rec, ZIGGURAT, job.fd, job.idata, job.h, job.o,
+                job.keep_theta, theta, *scratch[0], count, mean, m2, diverged, final)
+        misses = sum(fn.stats.cache_misses.values())
+        t0 = time.perf_counter()
+        fn.compile(tuple(typeof(a) for a in args))
+        took = time.perf_counter() - t0
+        if notify is not None:
+            how = "compiled" if sum(fn.stats.cache_misses.values()) > misses else "loaded from the kernel cache"
+            notify(f"simsgd: {job.pairing.tag} kernel {how} in {took:.1f} s (first call in this process)")
+        if bar is not None:
+            bar.reset(total=runs)
     stop = threading.Event()
     try:
         if threads == 1:

@@ -5,10 +5,12 @@ numba-cuda compiles the run loop's ``@njit`` functions as device functions when 
 built per (problem/optimizer pair, dimension, state sizes, metrics, block size, dtype)
 and kept for the process.
 
-Statistics stay deterministic: each block merges its threads' (count, mean, M2) per
-recorded step with a fixed shared-memory tree, and a second kernel merges the block
-partials in block order, one thread per record, both with ``device.moments.merge``.
-No float atomics.
+Statistics stay deterministic: per recorded step, each warp pools its threads' (count,
+mean, M2) pairwise with shuffles (lane i takes lane i + 16, then i + 8, ...), the warps'
+totals are pooled in warp order through shared memory, and a second kernel merges the
+block partials in block order, one thread per record, all with ``device.moments.merge``.
+No float atomics. ``REDUCTION = "tree"`` selects the previous shared-memory tree instead
+(log2(threads) barriers per record); the tests check both against the CPU target.
 """
 import os
 
@@ -31,10 +33,11 @@ def simulator():
 
 
 if simulator():
-    from .cudasim import lock_shared_memory, plain
+    from .cudasim import add_warp_shuffle, lock_shared_memory, plain
 
     if cuda is not None:
         lock_shared_memory()
+        add_warp_shuffle()
 else:
     from ..device.jit import kernel
 
@@ -44,6 +47,17 @@ else:
 
 
 THREADS_PER_BLOCK = 128
+WARP = 32
+FULL_MASK = 0xFFFFFFFF
+REDUCTIONS = ("shuffle", "tree")
+# how a block pools its runs' moments per record: warp shuffles (one barrier per record), or the
+# shared-memory tree (log2(threads) barriers). The simulator's shuffles are emulated with two block
+# barriers each (``cudasim.add_warp_shuffle``), six times slower there than the tree: it defaults to the tree
+REDUCTION = "tree" if simulator() else "shuffle"
+# a cap on registers per thread (None: the compiler's choice). The run kernels need about 100 (d = 8 or
+# 100) to 250 (a 1-32-1 MLP in float64), which leaves sm_90 at 12-25% occupancy (benchmarks/ptxas_report.py);
+# whether a cap's spills cost less than the occupancy gains is measured by benchmarks/gpu_check.py
+MAX_REGISTERS = None
 ZIG_COLS = ZIGGURAT.shape[1]
 PARTIAL_BYTES = 64 * 2**20  # per launch, for the block partials of its records
 
@@ -89,7 +103,7 @@ def _driver_version():
 def shape_of(job, tpb):
     """The compile-time shapes of ``job``'s kernel."""
     return (job.dim, job.n_state, job.n_scalar, job.work_size, job.run_state_size, len(job.metrics), tpb,
-            np.dtype(job.dtype).name)
+            np.dtype(job.dtype).name, REDUCTION, MAX_REGISTERS)
 
 
 def get_kernel(pair, shape):
@@ -100,14 +114,20 @@ def get_kernel(pair, shape):
     return _KERNELS[key]
 
 
-def _build(pair, d, n_state, n_scalar, n_work, n_rs, n_met, tpb, dtype_name):
+def _build(pair, d, n_state, n_scalar, n_work, n_rs, n_met, tpb, dtype_name, reduction, max_registers):
     from numba import float64, from_dtype, int32, int64, uint64
 
+    if reduction not in REDUCTIONS:
+        raise ValueError(f"reduction must be one of {REDUCTIONS}; got {reduction!r}")
+    SHUFFLE = reduction == "shuffle"
+    if SHUFFLE and tpb % WARP:
+        raise ValueError(f"the shuffle reduction needs whole warps: threads per block a multiple of {WARP}; got {tpb}")
+    n_warps = max(1, tpb // WARP)
     fdt = from_dtype(np.dtype(dtype_name))
     start_run, advance, measure = pair.start_run, pair.advance, pair.measure
     rows, n_sc, n_w, n_r = max(n_state, 1), max(n_scalar, 1), max(n_work, 1), max(n_rs, 1)
 
-    @cuda.jit
+    @cuda.jit(**({"max_registers": max_registers} if max_registers else {}))
     def run_records(rec_steps, zig_global, k_lo, k_hi, key, first_run, n_runs, fd, idata, h, o,
                     theta, state, scalars, run_state, rng, alive, final,
                     p_count, p_mean, p_m2, p_div):
@@ -132,10 +152,20 @@ def _build(pair, d, n_state, n_scalar, n_work, n_rs, n_met, tpb, dtype_name):
         rs = rs_full[:n_rs]
         rg = cuda.local.array(STATE_WORDS, uint64)
         met = cuda.local.array(n_met, float64)
-        sh_n = cuda.shared.array(tpb, float64)
-        sh_mean = cuda.shared.array((tpb, n_met), float64)
-        sh_m2 = cuda.shared.array((tpb, n_met), float64)
-        sh_div = cuda.shared.array(tpb, int32)
+        if SHUFFLE:
+            lane = tid % WARP
+            warp = tid // WARP
+            w_mean = cuda.local.array(n_met, float64)
+            w_m2 = cuda.local.array(n_met, float64)
+            sw_n = cuda.shared.array((2, n_warps), float64)
+            sw_mean = cuda.shared.array((2, n_warps, n_met), float64)
+            sw_m2 = cuda.shared.array((2, n_warps, n_met), float64)
+            sw_div = cuda.shared.array((2, n_warps), int64)
+        else:
+            sh_n = cuda.shared.array(tpb, float64)
+            sh_mean = cuda.shared.array((tpb, n_met), float64)
+            sh_m2 = cuda.shared.array((tpb, n_met), float64)
+            sh_div = cuda.shared.array(tpb, int32)
         zig = cuda.shared.array((3, ZIG_COLS), float64)
         for c in range(tid, 3 * ZIG_COLS, tpb):
             zig[c // ZIG_COLS, c % ZIG_COLS] = zig_global[c // ZIG_COLS, c % ZIG_COLS]
@@ -170,33 +200,74 @@ def _build(pair, d, n_state, n_scalar, n_work, n_rs, n_met, tpb, dtype_name):
                 ok = measure(x, met, fd, idata, work)
             t = rec_steps[k]
             counted = active and ok
-            sh_n[tid] = 1.0 if counted else 0.0
-            for m in range(n_met):
-                sh_mean[tid, m] = met[m] if counted else 0.0
-                sh_m2[tid, m] = 0.0
-            sh_div[tid] = 1 if (active and not ok) else 0
-            cuda.syncthreads()
-            half = tpb // 2
-            while half > 0:
-                if tid < half:
-                    b = tid + half
-                    na = sh_n[tid]
-                    nb = sh_n[b]
-                    for m in range(n_met):
-                        _, sh_mean[tid, m], sh_m2[tid, m] = merge(na, sh_mean[tid, m], sh_m2[tid, m],
-                                                                  nb, sh_mean[b, m], sh_m2[b, m])
-                    sh_n[tid] = na + nb
-                    sh_div[tid] += sh_div[b]
-                cuda.syncthreads()
-                half //= 2
-            if tid == 0:
-                j = k - k_lo
-                p_count[blk, j] = sh_n[0]
-                p_div[blk, j] = sh_div[0]
+            if SHUFFLE:
+                # lanes pool pairwise down the warp (lane 0 ends with its warp's 32 runs), warps through shared
+                # memory in warp order; buffers alternate by record, so one barrier per record suffices
+                n = 1.0 if counted else 0.0
+                dv = 1 if (active and not ok) else 0
                 for m in range(n_met):
-                    p_mean[blk, j, m] = sh_mean[0, m]
-                    p_m2[blk, j, m] = sh_m2[0, m]
-            cuda.syncthreads()
+                    w_mean[m] = met[m] if counted else 0.0
+                    w_m2[m] = 0.0
+                off = WARP // 2
+                while off > 0:
+                    nb = cuda.shfl_down_sync(FULL_MASK, n, off)
+                    dv += cuda.shfl_down_sync(FULL_MASK, dv, off)
+                    for m in range(n_met):
+                        mb = cuda.shfl_down_sync(FULL_MASK, w_mean[m], off)
+                        m2b = cuda.shfl_down_sync(FULL_MASK, w_m2[m], off)
+                        _, w_mean[m], w_m2[m] = merge(n, w_mean[m], w_m2[m], nb, mb, m2b)
+                    n += nb
+                    off //= 2
+                buf = k & 1
+                if lane == 0:
+                    sw_n[buf, warp] = n
+                    sw_div[buf, warp] = dv
+                    for m in range(n_met):
+                        sw_mean[buf, warp, m] = w_mean[m]
+                        sw_m2[buf, warp, m] = w_m2[m]
+                cuda.syncthreads()
+                if tid == 0:
+                    for w in range(1, n_warps):
+                        nb = sw_n[buf, w]
+                        dv += sw_div[buf, w]
+                        for m in range(n_met):
+                            _, w_mean[m], w_m2[m] = merge(n, w_mean[m], w_m2[m], nb, sw_mean[buf, w, m],
+                                                          sw_m2[buf, w, m])
+                        n += nb
+                    j = k - k_lo
+                    p_count[blk, j] = n
+                    p_div[blk, j] = dv
+                    for m in range(n_met):
+                        p_mean[blk, j, m] = w_mean[m]
+                        p_m2[blk, j, m] = w_m2[m]
+            else:
+                sh_n[tid] = 1.0 if counted else 0.0
+                for m in range(n_met):
+                    sh_mean[tid, m] = met[m] if counted else 0.0
+                    sh_m2[tid, m] = 0.0
+                sh_div[tid] = 1 if (active and not ok) else 0
+                cuda.syncthreads()
+                half = tpb // 2
+                while half > 0:
+                    if tid < half:
+                        b = tid + half
+                        na = sh_n[tid]
+                        nb = sh_n[b]
+                        for m in range(n_met):
+                            _, sh_mean[tid, m], sh_m2[tid, m] = merge(na, sh_mean[tid, m], sh_m2[tid, m],
+                                                                      nb, sh_mean[b, m], sh_m2[b, m])
+                        sh_n[tid] = na + nb
+                        sh_div[tid] += sh_div[b]
+                    cuda.syncthreads()
+                    half //= 2
+                if tid == 0:
+                    j = k - k_lo
+                    p_count[blk, j] = sh_n[0]
+                    p_div[blk, j] = sh_div[0]
+                    for m in range(n_met):
+                        p_mean[blk, j, m] = sh_mean[0, m]
+                        p_m2[blk, j, m] = sh_m2[0, m]
+                cuda.syncthreads()
         if active:
             for i in range(d):
                 theta[r, i] = x[i]
@@ -216,7 +287,7 @@ def _build(pair, d, n_state, n_scalar, n_work, n_rs, n_met, tpb, dtype_name):
     return run_records
 
 
-def run(job, bar):
+def run(job, bar, notify=None):
     """Simulate ``job`` (an ``engine.simulate.Job``) on the GPU; return (count, mean, M2, diverged) per record, final metrics and theta.
 
     Records are processed in launches of ``kc`` at a time, the runs' state staying on the

@@ -41,3 +41,28 @@ def lock_shared_memory():
 
     array.simsgd_locked = True
     kernelapi.FakeCUDAShared.array = array
+
+
+def add_warp_shuffle():
+    """Give the simulator ``cuda.shfl_down_sync``, which numba-cuda 0.30's simulator lacks.
+
+    Each thread posts its value and reads lane ``laneid + delta`` of its own warp (its own value
+    past the warp's end), between two block barriers: right for kernels in which every thread
+    of the block reaches each shuffle, as the run kernel's reductions do; the mask is ignored.
+    """
+    from numba.cuda.simulator import kernelapi
+
+    if hasattr(kernelapi.FakeCUDAModule, "shfl_down_sync"):
+        return
+
+    def shfl_down_sync(self, mask, value, delta):
+        me = threading.current_thread()
+        slots = me._manager.__dict__.setdefault("simsgd_shuffle", {})
+        slots[me.thread_id] = value
+        me.syncthreads()
+        src = me.thread_id + delta
+        out = slots[src] if src // 32 == me.thread_id // 32 and src in slots else value
+        me.syncthreads()
+        return out
+
+    kernelapi.FakeCUDAModule.shfl_down_sync = shfl_down_sync

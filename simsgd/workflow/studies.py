@@ -32,16 +32,100 @@ from .claims import Claim
 _ROOT = Path(__file__).resolve().parent.parent.parent
 
 
+class ResultsExist(FileExistsError):
+    """A run would replace saved results of a larger scale or of other parameters."""
+
+
 def studies_dir():
     """``studies/`` of the source tree this package runs from, else of the working directory."""
     for base in (_ROOT, Path.cwd()):
         if (base / "studies").is_dir():
             return base / "studies"
-    raise FileNotFoundError("no studies/ folder next to the simsgd package or in the working directory")
+    raise FileNotFoundError(f"no studies/ folder next to the simsgd package ({_ROOT}) or in the working directory "
+                            f"({Path.cwd()}): the study scripts come with the source tree; install it with "
+                            "pip install -e <checkout>, or run from a folder that holds studies/")
 
 
 def default_results_dir():
-    return studies_dir().parent / "results"
+    """``results/`` of the working directory: where runs write unless told otherwise."""
+    return Path.cwd() / "results"
+
+
+def parameters(name, scale="quick"):
+    """The declared parameters of study ``name`` at ``scale`` (a copy)."""
+    mod = load(name)
+    return dict(mod.SCALES[V.choice("scale", scale, tuple(mod.SCALES))])
+
+
+def parse_overrides(name, items, scale="quick"):
+    """``{"key": value}`` from ``["key=value", ...]``, each key a declared parameter of the study and each value
+    of its declared type (JSON syntax; a bare word is a string). ValueError naming the item otherwise."""
+    declared = parameters(name, scale)
+    out = {}
+    for item in items or ():
+        key, eq, raw = item.partition("=")
+        key = key.strip()
+        if not eq:
+            raise ValueError(f"--set takes key=value; got {item!r}")
+        if key not in declared:
+            raise ValueError(f"--set {key}: study {name} has no parameter {key!r}{V.did_you_mean(key, declared)}; "
+                             f"its parameters: {', '.join(declared)}")
+        try:
+            value = json.loads(raw)
+        except json.JSONDecodeError:
+            value = raw
+        old = declared[key]
+        ok = (isinstance(value, bool) if isinstance(old, bool)
+              else isinstance(value, int) and not isinstance(value, bool) if isinstance(old, int)
+              else isinstance(value, (int, float)) and not isinstance(value, bool) if isinstance(old, float)
+              else isinstance(value, type(old)))
+        if not ok:
+            raise ValueError(f"--set {key}: must be {type(old).__name__} like its declared value {old!r}; got {raw!r}")
+        out[key] = float(value) if isinstance(old, float) else value
+    return out
+
+
+def describe(name):
+    """The study's docstring, claims, parameters per scale and the run time its saved results took."""
+    mod = load(name)
+    lines = [(mod.__doc__ or "").strip(), "", f"Claims: {', '.join(mod.CLAIMS)}", "",
+             "Parameters (override with --set key=value):"]
+    scales = list(mod.SCALES)
+    for key in mod.SCALES[scales[0]]:
+        vals = "  ".join(f"{s}={mod.SCALES[s].get(key)!r}" for s in scales)
+        lines.append(f"  {key:18s} {vals}")
+    meta = Path(__file__).resolve().parent.parent.parent / "results" / name / "meta.json"
+    if meta.exists():
+        m = json.loads(meta.read_text())
+        lines += ["", f"Typical run time: {m.get('wall_time_s')} s of simulation at {m.get('scale')} scale "
+                      f"({m.get('machine', {}).get('cpu_count')} CPUs); quick scale is about "
+                      f"{m.get('params', {}).get('runs', 0) // max(1, mod.SCALES[scales[0]].get('runs', 1))}x "
+                      "fewer runs"] if "runs" in mod.SCALES[scales[0]] else []
+    return "\n".join(lines)
+
+
+def _check_overwrite(mod, folder, scale, params, seed):
+    """Raise ResultsExist when ``folder`` holds results that this run must not replace silently: of a larger
+    scale, or of the same or a smaller scale with other parameters or seed (a plain smaller scale may be
+    replaced by a larger one)."""
+    path = folder / "meta.json"
+    if not path.exists():
+        return
+    old = json.loads(path.read_text())
+    if old.get("params") == params and old.get("seed") == seed:
+        return
+    order = list(mod.SCALES)
+    old_scale = old.get("scale")
+    plain_smaller = (old_scale in order and order.index(old_scale) < order.index(scale)
+                     and old.get("params") == mod.SCALES[old_scale] and old.get("seed") == seed)
+    if plain_smaller:
+        return
+    diff = sorted(k for k in set(params) | set(old.get("params", {})) if params.get(k) != old.get("params", {}).get(k))
+    what = ", ".join(f"{k} {old.get('params', {}).get(k)!r} -> {params.get(k)!r}" for k in diff[:4])
+    if old.get("seed") != seed:
+        what = ", ".join(filter(None, [what, f"seed {old.get('seed')} -> {seed}"]))
+    raise ResultsExist(f"{folder} holds {old_scale}-scale results that this {scale} run would replace ({what}); "
+                       "write elsewhere with --out DIR, or replace them with --force")
 
 
 def names():
@@ -129,8 +213,13 @@ class Context:
         return out
 
 
-def run(name, scale="quick", runs=None, seed=0, target="cpu", out=None, replot=False, progress=None):
-    """Run (or with ``replot`` only redraw) study ``name``; return its index entry."""
+def run(name, scale="quick", runs=None, seed=0, target="cpu", out=None, replot=False, progress=None, overrides=None,
+        force=False):
+    """Run (or with ``replot`` only redraw) study ``name``; return its index entry.
+
+    Writes to ``out`` (default ``./results``); ``overrides`` replace declared parameters (``parse_overrides``).
+    Results already there of a larger scale, or of other parameters or seed, are replaced only with ``force``.
+    """
     mod = load(name)
     scale = V.choice("scale", scale, tuple(mod.SCALES))
     seed = V.seed("seed", seed)
@@ -144,8 +233,14 @@ def run(name, scale="quick", runs=None, seed=0, target="cpu", out=None, replot=F
         params = meta["params"]
     else:
         params = dict(mod.SCALES[scale])
+        for key, value in (overrides or {}).items():
+            if key not in params:
+                raise ValueError(f"study {name} has no parameter {key!r}{V.did_you_mean(key, params)}")
+            params[key] = value
         if runs is not None:
             params["runs"] = V.int_at_least("runs", runs, 2)
+        if not force:
+            _check_overwrite(mod, folder, scale, params, seed)
         ctx = Context(name, params, seed, target, root.parent / ".simsgd-cache", progress)
         t0 = time.perf_counter()
         data = mod.simulate(params, ctx)

@@ -77,6 +77,23 @@ def test_subsets_regenerate_on_the_gpu():
     np.testing.assert_array_equal(part.theta, full.theta[40:56])
 
 
+@pytest.mark.parametrize("reduction", _cuda.REDUCTIONS)
+def test_block_reductions_across_warps_and_blocks(monkeypatch, reduction):
+    # two warps a block, a partial last block and runs that diverge part-way: every path of the pooling
+    monkeypatch.setattr(_cuda, "THREADS_PER_BLOCK", 64)
+    monkeypatch.setattr(_cuda, "REDUCTION", reduction)
+    prob = ss.Quadratic(np.array([0.5, 1.0]), noise_std=1.0, x0=0.0)
+    cpu, gpu = _both(prob, ss.SGD(2.5), runs=150, steps=700, seed=5, record_every=35)
+    assert ((0 < gpu.diverged) & (gpu.diverged < 150)).any()
+    _assert_agree(cpu, gpu)
+
+
+def test_shuffle_needs_whole_warps(monkeypatch):
+    monkeypatch.setattr(_cuda, "THREADS_PER_BLOCK", 48)
+    with pytest.raises(ValueError, match="multiple of 32"):
+        ss.simulate(ss.Quadratic([1.0]), ss.SGD(0.1), runs=4, steps=2, target="cuda")
+
+
 def test_float32_on_both_targets():
     prob = ss.Quadratic(np.linspace(0.2, 1.0, 4), noise_std=1.0, x0=1.0)
     cpu, gpu = _both(prob, ss.SGD(0.3), runs=64, steps=30, seed=4, record_every=10, dtype="float32")
