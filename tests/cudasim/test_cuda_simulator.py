@@ -90,6 +90,7 @@ def test_block_reductions_across_warps_and_blocks(monkeypatch, reduction):
 
 def test_shuffle_needs_whole_warps(monkeypatch):
     monkeypatch.setattr(_cuda, "THREADS_PER_BLOCK", 48)
+    monkeypatch.setattr(_cuda, "REDUCTION", "shuffle")
     with pytest.raises(ValueError, match="multiple of 32"):
         ss.simulate(ss.Quadratic([1.0]), ss.SGD(0.1), runs=4, steps=2, target="cuda")
 
