@@ -220,9 +220,10 @@ def plot(data, p, passed, numbers, path):
             for tag, ls in (("flat", "-"), ("steep", "--")):
                 ax[0].plot(s + 1, data[f"coord_{name}_{tag}"], ls, color=f"C{i}",
                            label=f"{name}, λ = {p[tag]}" if tag == "flat" else None)
-        ax[0].axhline(p["target"], color="k", lw=0.8, ls=":")
+        ax[0].axhline(p["target"], color="k", lw=0.8, ls=":", label=f"target {p['target']:g} (steps to it in the caption)")
+        ax[0].plot([], [], "k--", label=f"dashed: λ = {p['steep']} (a drop off the axis: x* reached to rounding)")
         ax[0].set(xscale="log", yscale="log", xlabel="step t + 1", ylabel="(x_t - x*)²", ylim=(1e-8, 2))
-        verdict_title(ax[0], passed, "per-coordinate rates (dashed: λ = 1)")
+        verdict_title(ax[0], passed, f"per-coordinate rates, solid λ = {p['flat']}, dashed λ = {p['steep']}")
         ax[0].legend()
         t = np.arange(1, p["read_steps"] + 1)
         ax[1].plot(t, data["adagrad_steps"], "o", ms=3, label="Adagrad step, constant gradient (kernel)")

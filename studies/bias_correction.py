@@ -125,16 +125,15 @@ def plot(data, p, passed, numbers, path):
             a = ax[i + 1]
             for bc, color in ((False, "C1"), (True, "C0")):
                 tag = f"{r}_{'corrected' if bc else 'plain'}"
-                band(a, s, data[f"{tag}_mean"], data[f"{tag}_sem"],
+                band(a, s + 1, data[f"{tag}_mean"], data[f"{tag}_sem"],
                      f"{'with' if bc else 'without'} correction", color=color)
             if r == "momentum":
                 prob = _problem(p)
                 for bc in (False, True):
-                    a.plot(s, theory.momentum_error_sq(int(s[-1]), p["lr"], p["b1"], prob.eigenvalues, prob.e0,
+                    a.plot(s + 1, theory.momentum_error_sq(int(s[-1]), p["lr"], p["b1"], prob.eigenvalues, prob.e0,
                                                        prob.noise_var, bias_correction=bc)[s], "k--", lw=0.8)
-            a.set(yscale="log", xscale="symlog", xlabel="step t", ylabel="E||θ_t - θ*||²",
+            a.set(yscale="log", xscale="log", xlabel="step t + 1", ylabel="E||θ_t - θ*||²",
                   title=f"{r}, α = {p['lr']}, {p['runs']} runs" + (" (exact dashed)" if r == "momentum" else ""))
-            a.set_xlim(left=0)
             a.legend()
         fig.savefig(path)
         plt.close(fig)

@@ -133,7 +133,7 @@ def plot(data, p, passed, numbers, path):
         ax[1].set(xscale="log", yscale="log", xlabel="step size α", ylabel="noise ball E||θ_∞ - θ*||²")
         tw = ax[1].twinx()
         tw.plot(lr, [r["steps_to_ball_sim"] for r in held], "s-", color="C2", label=f"steps to {p['reach_factor']:g}× ball")
-        tw.set(yscale="log", ylabel="steps to reach the ball")
+        tw.set(yscale="log", ylabel="steps to reach 2× the ball (green, right axis)")
         tw.grid(False)
         div = [r for r in rows if r["regime"] == "diverges"]
         ax[1].set_title("lines: 2/(L+μ) solid, 2/L dashed; diverged past 2/L: "

@@ -156,7 +156,7 @@ def verdict(data, p):
 def plot(data, p, passed, numbers, path):
     import matplotlib as mpl
 
-    from simsgd.workflow.plotting import band, style, verdict_title
+    from simsgd.workflow.plotting import band, marks, style, verdict_title
 
     ex = _exact(p)
     rows = numbers["frontier"]
@@ -168,11 +168,11 @@ def plot(data, p, passed, numbers, path):
         ax[0].plot(k, (1 - p["b1"]) * p["b1"] ** k, "k.", label="(1-β1) β1^k")
         ax[0].set(xlabel="age k of the gradient", ylabel="weight", title=f"EWMA weights, β1 = {p['b1']}")
         ax[0].legend()
-        for tag, color, label in (("slow_momentum", "C0", f"momentum, α = {p['slow_lr']}"),
+        for n_curve, (tag, color, label) in enumerate((("slow_momentum", "C0", f"momentum, α = {p['slow_lr']}"),
                                   ("slow_sgd", "C1", f"SGD, α = {p['slow_lr']}"),
-                                  ("slow_sgd_damped", "C2", f"SGD, α(1-β1) = {p['slow_lr'] * (1 - p['b1']):.3g}")):
+                                  ("slow_sgd_damped", "C2", f"SGD, α(1-β1) = {p['slow_lr'] * (1 - p['b1']):.3g}"))):
             t = data[f"{tag}_steps"]
-            band(ax[1], t, data[f"{tag}_mean"], data[f"{tag}_sem"], label, color=color)
+            band(ax[1], t, data[f"{tag}_mean"], data[f"{tag}_sem"], label, color=color, **marks(n_curve, t.size))
             ax[1].plot(t, ex[tag], "k--", lw=0.8)
         ax[1].set(yscale="log", xlabel="step t", ylabel="E||θ_t - θ*||²",
                   title=f"small α: the effective rate is α (max gap {numbers['slow_max_rel_gap_vs_sgd_at_lr']:.1%})")

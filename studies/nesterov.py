@@ -96,7 +96,7 @@ def verdict(data, p):
 
 
 def plot(data, p, passed, numbers, path):
-    from simsgd.workflow.plotting import band, style, verdict_title
+    from simsgd.workflow.plotting import band, marks, style, verdict_title
 
     t = data["steps"]
     colors = {"classical": "C1", "nesterov": "C0", "framework": "C2"}
@@ -107,9 +107,10 @@ def plot(data, p, passed, numbers, path):
         for j, kappa in enumerate(p["kappas"]):
             for i, noise in enumerate((False, True)):
                 a = ax[i, j]
-                for form in FORMS:
+                for n_form, form in enumerate(FORMS):
                     tag = f"k{kappa}_{'noisy' if noise else 'clean'}_{form}"
-                    band(a, t, data[f"{tag}_mean"], data[f"{tag}_sem"], labels[form], color=colors[form])
+                    band(a, t, data[f"{tag}_mean"], data[f"{tag}_sem"], labels[form], color=colors[form],
+                         **marks(n_form, t.size))
                     a.plot(t, _exact(p, kappa, noise, form, t), "k--", lw=0.6)
                 a.set(yscale="log", xlabel="step t", ylabel="E||θ_t - θ*||²")
                 title = f"κ = {kappa}, {'noise σ = ' + str(p['noise_std']) if noise else 'no noise'} (exact dashed)"

@@ -133,13 +133,13 @@ def verdict(data, p):
 
 
 def plot(data, p, passed, numbers, path):
-    from simsgd.workflow.plotting import band, style, verdict_title
+    from simsgd.workflow.plotting import band, marks, style, verdict_title
 
     t = data["steps"]
     with style() as plt:
         fig, ax = plt.subplots(1, 1, figsize=(8.5, 5))
         for i, row in enumerate(numbers["per_optimizer"]):
-            band(ax, t, data["mean"][i], data["sem"][i], row["optimizer"], color=f"C{i}")
+            band(ax, t, data["mean"][i], data["sem"][i], row["optimizer"], color=f"C{i}", **marks(i, t.size))
             ax.plot(t, data["oracle_mean"][i], "k:", lw=0.8)
         name, kw = p["zoo"][0]
         ax.plot(t, _heavy_ball_exact(p, kw, t), "k--", lw=0.8, label="SGD+momentum, exact")

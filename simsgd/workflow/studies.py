@@ -28,6 +28,7 @@ from ..engine.simulate import simulate
 from ..targets import TARGETS
 from . import provenance
 from .claims import Claim
+from .plotting import caption
 
 _ROOT = Path(__file__).resolve().parent.parent.parent
 
@@ -272,6 +273,7 @@ def run(name, scale="quick", runs=None, seed=0, target="cpu", out=None, replot=F
     (folder / "meta.json").write_text(json.dumps(meta, indent=2) + "\n")
     figure = folder / f"{name}.png"
     mod.plot(data, params, passed, raw, figure)
+    caption(figure, status)
     entry = {
         "name": name,
         "claims": list(mod.CLAIMS),
