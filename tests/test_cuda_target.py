@@ -76,6 +76,13 @@ PTX = textwrap.dedent("""
         assert ".target sm_90" in ptx, ptx[:400]
         assert "shfl.sync.down" in ptx  # the warp-shuffle reduction, which the simulator only emulates
         print("PTX", job.pairing.tag, dtype, len(ptx))
+    job = plan(*cases[0][:2], runs=10, steps=3, dtype="float64", hitting={"loss": [1.0, 0.1]},
+               histogram={"error_sq": [0.1, 1.0, 10.0]}, trajectories=2)
+    kern = target.get_kernel(job.pairing, target.shape_of(job, 128))
+    args = target.Arguments(job, 1, 4, np.ascontiguousarray, np.zeros).launch(0, 4)
+    ptx, _ = cuda.compile_ptx(kern.py_func, tuple(typeof(a) for a in args), cc=(9, 0))
+    assert "atom.global.add.u64" in ptx or "atom.add.u64" in ptx or "red.global.add.u64" in ptx, "no 64-bit atomic"
+    print("PTX per-run", len(ptx))
     target.REDUCTION = "tree"
     job = plan(*cases[0][:2], runs=10, steps=3, dtype="float64")
     kern = target.get_kernel(job.pairing, target.shape_of(job, 128))
@@ -98,4 +105,4 @@ def test_kernels_compile_to_ptx_for_sm90():
     if "NO-NVVM" in out.stdout:
         pytest.skip("NVVM (libnvvm) is not available here: " + out.stdout.strip()[-300:])
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-6000:]
-    assert out.stdout.count("PTX") == 13
+    assert out.stdout.count("PTX") == 14

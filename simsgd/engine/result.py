@@ -7,7 +7,12 @@
 - ``mean`` and ``m2`` (K, m) float64, per metric (the JSON's ``metrics`` order): the mean over the
   finite runs and the sum of squared deviations (variance = m2 / (count - 1));
 - ``final`` (runs, m) float64, each run's metrics at the last step; ``theta`` (runs, d), when kept;
-- the JSON: ``schema`` (this layout's version), ``metrics``, and ``meta`` (what ``simulate`` recorded).
+- per-run statistics when asked for (``engine.perrun``): ``tally`` (K, columns) int64, one column per
+  target of the JSON's ``hitting`` list (runs first at or below it at each record), then per
+  histogram (the JSON's ``histograms``, edges in ``edges0``, ``edges1``, ...) len(edges) + 1 bins;
+  ``trajectories`` (K runs, records, m) float64;
+- the JSON: ``schema`` (this layout's version), ``metrics``, ``meta`` (what ``simulate`` recorded),
+  ``hitting`` ([metric, target] pairs) and ``histograms`` (metric names).
 """
 import json
 from pathlib import Path
@@ -31,7 +36,12 @@ class Result:
     meta : parameters, seed, target and wall time of the call.
     """
 
-    def __init__(self, steps, metrics, count, mean, m2, diverged, final, theta, meta):
+    def __init__(self, steps, metrics, count, mean, m2, diverged, final, theta, meta, tally=None, targets=(),
+                 edges=(), traj=None):
+        self._tally = tally
+        self._targets = tuple((m, float(v)) for m, v in targets)
+        self._edges = tuple((m, np.asarray(e, dtype=np.float64)) for m, e in edges)
+        self._traj = traj
         self.steps = steps
         self.metrics = tuple(metrics)
         self.count = count
@@ -76,6 +86,41 @@ class Result:
         """Per-run value at the last step, shape (runs,); non-finite for diverged runs."""
         return self._final[:, self._col(metric)].copy()
 
+    def hitting(self, metric, target):
+        """First passages of ``metric`` to or below ``target`` (``simulate(..., hitting={metric: [target, ...]})``):
+        an ``engine.perrun.Hitting`` with per-record counts, ``fraction()``, ``quantile(q)``, ``mean()``, ``never``."""
+        from .perrun import Hitting
+
+        for j, (m, v) in enumerate(self._targets):
+            if m == metric and v == float(target):
+                return Hitting(metric, v, self.steps, self._tally[:, j].copy(), self.runs)
+        asked = ", ".join(f"{m} <= {v:g}" for m, v in self._targets) or "none"
+        raise ValueError(f"no first passages of {metric} <= {target} were counted (asked for: {asked}); "
+                         f"pass hitting={{{metric!r}: [{target}]}} to simulate")
+
+    def histogram(self, metric):
+        """Counts of ``metric`` over the finite runs in the bins asked for (``simulate(..., histogram={metric:
+        edges})``): an ``engine.perrun.Histogram``."""
+        from .perrun import Histogram
+
+        col = len(self._targets)
+        for m, e in self._edges:
+            if m == metric:
+                return Histogram(metric, e, self.steps, self._tally[:, col:col + e.size + 1].copy())
+            col += e.size + 1
+        raise ValueError(f"no histogram of {metric} was counted; pass histogram={{{metric!r}: edges}} to simulate")
+
+    def quantile(self, metric, q):
+        """The ``q``-quantile over the finite runs of ``metric`` at each record, from its histogram, shape (K,)."""
+        return self.histogram(metric).quantile(q)
+
+    def trajectories(self, metric):
+        """``metric`` at every record for the first K runs (``simulate(..., trajectories=K)``), shape (K, records);
+        a run's value where it diverged is non-finite, NaN after."""
+        if self._traj is None or self._traj.shape[0] == 0:
+            raise ValueError("no trajectories were kept: pass trajectories=K to simulate")
+        return self._traj[:, :, self._col(metric)].copy()
+
     def save(self, path):
         """Write ``<path>.npz`` (the arrays) and ``<path>.json`` (metrics and meta); return the two paths."""
         base = Path(path)
@@ -84,12 +129,20 @@ class Result:
                   "m2": self._m2, "final": self._final}
         if self._theta is not None:
             arrays["theta"] = self._theta
+        if self._tally is not None and self._tally.size:
+            arrays["tally"] = self._tally
+        for j, (_, e) in enumerate(self._edges):
+            arrays[f"edges{j}"] = e
+        if self._traj is not None and self._traj.shape[0]:
+            arrays["trajectories"] = self._traj
         base.parent.mkdir(parents=True, exist_ok=True)
         np.savez_compressed(base.with_suffix(".npz"), **arrays)
         meta = {k: (v.tolist() if isinstance(v, np.ndarray) else v.item() if isinstance(v, np.generic) else v)
                 for k, v in self.meta.items()}
-        base.with_suffix(".json").write_text(json.dumps({"schema": SCHEMA, "metrics": list(self.metrics),
-                                                         "meta": meta}, indent=2, default=str) + "\n")
+        base.with_suffix(".json").write_text(json.dumps({
+            "schema": SCHEMA, "metrics": list(self.metrics), "meta": meta,
+            "hitting": [[m, v] for m, v in self._targets], "histograms": [m for m, _ in self._edges]},
+            indent=2, default=str) + "\n")
         return base.with_suffix(".npz"), base.with_suffix(".json")
 
     @classmethod
@@ -103,8 +156,10 @@ class Result:
                              f"schema {head.get('schema')!r}")
         with np.load(base.with_suffix(".npz")) as f:
             a = {k: f[k] for k in f.files}
+        edges = [(m, a[f"edges{j}"]) for j, m in enumerate(head.get("histograms", []))]
         return cls(a["steps"], head["metrics"], a["count"], a["mean"], a["m2"], a["diverged"], a["final"],
-                   a.get("theta"), head["meta"])
+                   a.get("theta"), head["meta"], tally=a.get("tally"), targets=head.get("hitting", []), edges=edges,
+                   traj=a.get("trajectories"))
 
     def table(self):
         """A tidy table (pandas DataFrame): one row per (recorded step, metric) with count, diverged, mean, sem

@@ -12,6 +12,7 @@ from ..device.rng import seed_key
 from ..optimizers import OPTIMIZERS, Optimizer
 from ..problems import PROBLEMS, Problem
 from ..targets import TARGETS, target as get_target
+from . import perrun
 from .result import Result
 
 KEEP_THETA_BYTES = 256 * 2**20  # keep_theta=None keeps every run's final parameters up to this size
@@ -44,10 +45,29 @@ class Job:
     key: int                 # the seed's stream key
     dtype: np.dtype
     keep_theta: bool
+    tf: np.ndarray           # per-run statistics to count (``engine.perrun``), float64 and int64
+    ti: np.ndarray
+    targets: tuple           # ((metric, target), ...) of ``hitting``
+    edges: tuple             # ((metric, edges), ...) of ``histogram``
+    n_keep: int              # runs whose metrics are kept at every record
+
+    @property
+    def n_hit(self):
+        return len(self.targets)
+
+    @property
+    def n_tally(self):
+        """Columns a run may add to at one record (one per target, one per histogram)."""
+        return len(self.targets) + len(self.edges)
+
+    @property
+    def n_columns(self):
+        return perrun.n_columns(self.targets, self.edges)
 
 
 def simulate(problem, optimizer, runs, steps, batch_size=1, seed=0, target="cpu",
-             record_every=1, first_run=0, dtype="float64", keep_theta=None, progress=None):
+             record_every=1, first_run=0, dtype="float64", keep_theta=None, progress=None,
+             hitting=None, histogram=None, trajectories=0):
     """Run ``runs`` independent copies of ``optimizer`` on ``problem`` for ``steps`` steps.
 
     Run ``i`` uses the random stream keyed by ``(seed, first_run + i)``, so any
@@ -63,14 +83,21 @@ def simulate(problem, optimizer, runs, steps, batch_size=1, seed=0, target="cpu"
     they take at most 256 MiB). ``progress``: None shows a bar on a terminal for calls that
     last more than a few seconds (never in a log), True always, False never; unless False, a
     first call's compilation is reported on stderr with its time.
+
+    Per-run statistics, counted in the kernels (``engine.perrun``): ``hitting={metric: targets}``
+    (``Result.hitting``: at which recorded step each run first had the metric <= each target, and
+    how many never did), ``histogram={metric: bin edges}`` (``Result.histogram``,
+    ``Result.quantile``), ``trajectories=K`` (``Result.trajectories``: the first K runs' metrics at
+    every record).
     """
-    job = plan(problem, optimizer, runs, steps, batch_size, seed, record_every, first_run, dtype, keep_theta)
+    job = plan(problem, optimizer, runs, steps, batch_size, seed, record_every, first_run, dtype, keep_theta,
+               hitting, histogram, trajectories)
     target = V.choice("target", target, TARGETS)
     backend = get_target(target)  # a missing GPU is reported before anything is compiled
     bar = _progress_bar(runs, progress)
     t_start = time.perf_counter()
     try:
-        n, mu, s, diverged, final, theta = backend.run(job, bar, None if progress is False else _notify)
+        n, mu, s, diverged, final, theta, tally, traj = backend.run(job, bar, None if progress is False else _notify)
     finally:
         if bar is not None:
             bar.close()
@@ -92,11 +119,12 @@ def simulate(problem, optimizer, runs, steps, batch_size=1, seed=0, target="cpu"
         "wall_time_s": wall,
     }
     theta = theta.astype(np.float64, copy=False) if job.keep_theta else None
-    return Result(job.rec, job.metrics, n, mu, s, diverged, final, theta, meta)
+    return Result(job.rec, job.metrics, n, mu, s, diverged, final, theta, meta,
+                  tally=tally, targets=job.targets, edges=job.edges, traj=traj)
 
 
 def plan(problem, optimizer, runs, steps, batch_size=1, seed=0, record_every=1, first_run=0, dtype="float64",
-         keep_theta=None):
+         keep_theta=None, hitting=None, histogram=None, trajectories=0):
     """Validate the arguments of ``simulate`` (ValueError naming the first bad one) and pack them as a ``Job``."""
     if not isinstance(problem, Problem):
         raise ValueError(f"problem must be a simsgd problem such as Quadratic; got {type(problem).__name__}")
@@ -119,11 +147,19 @@ def plan(problem, optimizer, runs, steps, batch_size=1, seed=0, record_every=1, 
         keep_theta = runs * problem.dim * dtype.itemsize <= KEEP_THETA_BYTES
     elif not isinstance(keep_theta, (bool, np.bool_)):
         raise ValueError(f"keep_theta must be None, True or False; got {keep_theta!r}")
+    for name, value in (("hitting", hitting), ("histogram", histogram)):
+        if value is not None and not isinstance(value, dict):
+            raise ValueError(f"{name} must be None or a dict {{metric: values}}; got {value!r}")
+    tf, ti, targets, edges = perrun.pack(tuple(problem.metrics), hitting, histogram)
+    n_keep = V.int_at_least("trajectories", trajectories, 0)
+    if n_keep > runs:
+        raise ValueError(f"trajectories must be in [0, runs = {runs}]; got {n_keep}")
     fd, idata = problem.pack(batch_size, dtype)
     return Job(pairing(type(problem), problem_name, type(optimizer), optimizer_name), fd, idata,
                optimizer.hyper_values(), optimizer.option_values(), problem.dim, optimizer.n_state,
                optimizer.n_scalar, problem.work_size(batch_size), problem.run_state_size, tuple(problem.metrics),
-               record_steps(steps, record_every), runs, first_run, seed_key(seed), dtype, bool(keep_theta))
+               record_steps(steps, record_every), runs, first_run, seed_key(seed), dtype, bool(keep_theta),
+               tf, ti, targets, edges, n_keep)
 
 
 def _is_dtype(x):

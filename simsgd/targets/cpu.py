@@ -20,25 +20,36 @@ import numpy as np
 from ..device.jit import specialise
 from ..device.moments import merge, merge_tree
 from ..device.rng import STATE_WORDS, ZIGGURAT
+from ..device.tallies import tally_columns
 
 MAX_CHUNKS = 128  # chunk count depends on `runs` only, never on threads
 LINE = 8          # 8-byte words in a cache line: per-thread scratch rows are padded apart by one
 
 
 def run_chunk(c, chunk_size, n_runs, first_run, key, rec_steps, zig, fd, idata, h, o,
-              keep, theta, vecs, state, sc, work, rs, rng, met, count, mean, m2, diverged, final):
-    """Simulate chunk ``c``; ``vecs`` (x, gradient, look-ahead point) .. ``met`` are the calling thread's scratch."""
+              keep, theta, vecs, state, sc, work, rs, rng, met, hit, cols, tally, count, mean, m2, diverged, final,
+              tf, ti, traj):
+    """Simulate chunk ``c``; ``vecs`` (x, gradient, look-ahead point) .. ``tally`` are the calling thread's scratch
+    (``hit``, ``cols`` and ``tally``: ``device.tallies``; integer counts, so per thread rather than per chunk)."""
     n_rec = rec_steps.shape[0]
+    n_keep = traj.shape[0]
+    n_tally = ti[0] + ti[1]
     x = vecs[0]
     g = vecs[1]
     p = vecs[2]
     for r in range(c * chunk_size, min((c + 1) * chunk_size, n_runs)):
         start_run(key, first_run + r, x, rs, rng, zig, fd, idata, state, sc, h, o)  # noqa: F821 (bound per pair)
+        for j in range(hit.shape[0]):
+            hit[j] = 0
         t = 0
         for k in range(n_rec):
             advance(t, rec_steps[k], x, g, p, rs, rng, zig, fd, idata, work, state, sc, h, o)  # noqa: F821
             t = rec_steps[k]
-            if not measure(x, met, fd, idata, work):  # noqa: F821
+            ok = measure(x, met, fd, idata, work)  # noqa: F821
+            if r < n_keep:
+                for m in range(met.shape[0]):
+                    traj[r, k, m] = met[m]
+            if not ok:
                 for kk in range(k, n_rec):
                     diverged[c, kk] += 1
                 break
@@ -46,6 +57,9 @@ def run_chunk(c, chunk_size, n_runs, first_run, key, rec_steps, zig, fd, idata, 
             for m in range(met.shape[0]):
                 _, mean[c, k, m], m2[c, k, m] = merge(n, mean[c, k, m], m2[c, k, m], 1.0, met[m], 0.0)
             count[c, k] = n + 1.0
+            if n_tally > 0:
+                for i in range(tally_columns(met, tf, ti, hit, cols)):
+                    tally[k, cols[i]] += 1
         for m in range(met.shape[0]):
             final[r, m] = met[m]
         if keep:
@@ -92,7 +106,9 @@ def run(job, bar, notify=None):
     diverged = np.zeros((n_chunks, K), dtype=np.int64)
     fn = driver(job.pairing)
     shapes = (((3, d), dt), ((job.n_state, d), dt), ((job.n_scalar,), dt), ((job.work_size,), dt),
-              ((job.run_state_size,), np.int64), ((STATE_WORDS,), np.uint64), ((n_met,), np.float64))
+              ((job.run_state_size,), np.int64), ((STATE_WORDS,), np.uint64), ((n_met,), np.float64),
+              ((job.n_hit,), np.int64), ((job.n_tally,), np.int64), ((K, job.n_columns), np.int64))
+    traj = np.full((job.n_keep, K, n_met), np.nan)
 
     def per_thread(shape, dtype):  # C-contiguous (loops vectorise), a cache line apart from the next thread's
         size = int(np.prod(shape))
@@ -109,7 +125,7 @@ def run(job, bar, notify=None):
             if c >= n_chunks or stop.is_set():
                 return
             fn(c, chunk_size, runs, job.first_run, key, job.rec, ZIGGURAT, job.fd, job.idata, job.h, job.o,
-               job.keep_theta, theta, *scratch[s], count, mean, m2, diverged, final)
+               job.keep_theta, theta, *scratch[s], count, mean, m2, diverged, final, job.tf, job.ti, traj)
             if bar is not None:
                 bar.update(min((c + 1) * chunk_size, runs) - min(c * chunk_size, runs))
 
@@ -118,7 +134,7 @@ def run(job, bar, notify=None):
         from numba import typeof
 
         args = (0, chunk_size, runs, job.first_run, key, job.rec, ZIGGURAT, job.fd, job.idata, job.h, job.o,
-                job.keep_theta, theta, *scratch[0], count, mean, m2, diverged, final)
+                job.keep_theta, theta, *scratch[0], count, mean, m2, diverged, final, job.tf, job.ti, traj)
         misses = sum(fn.stats.cache_misses.values())
         t0 = time.perf_counter()
         fn.compile(tuple(typeof(a) for a in args))
@@ -138,4 +154,5 @@ def run(job, bar, notify=None):
     finally:
         stop.set()  # on an interrupt, chunks not started are dropped
     merge_tree(count, mean, m2)
-    return count[0].astype(np.int64), mean[0], m2[0], diverged.sum(axis=0), final, theta
+    tally = np.sum([sc[-1] for sc in scratch], axis=0, dtype=np.int64)
+    return count[0].astype(np.int64), mean[0], m2[0], diverged.sum(axis=0), final, theta, tally, traj

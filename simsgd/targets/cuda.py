@@ -18,6 +18,7 @@ import numpy as np
 
 from ..device.moments import merge
 from ..device.rng import STATE_WORDS, ZIGGURAT
+from ..device.tallies import tally_columns
 
 try:
     # a module global: the simulator swaps in its fake ``cuda`` by name in the kernel's globals
@@ -102,8 +103,8 @@ def _driver_version():
 
 def shape_of(job, tpb):
     """The compile-time shapes of ``job``'s kernel."""
-    return (job.dim, job.n_state, job.n_scalar, job.work_size, job.run_state_size, len(job.metrics), tpb,
-            np.dtype(job.dtype).name, REDUCTION, MAX_REGISTERS)
+    return (job.dim, job.n_state, job.n_scalar, job.work_size, job.run_state_size, len(job.metrics), job.n_hit,
+            job.n_tally, tpb, np.dtype(job.dtype).name, REDUCTION, MAX_REGISTERS)
 
 
 def get_kernel(pair, shape):
@@ -114,7 +115,7 @@ def get_kernel(pair, shape):
     return _KERNELS[key]
 
 
-def _build(pair, d, n_state, n_scalar, n_work, n_rs, n_met, tpb, dtype_name, reduction, max_registers):
+def _build(pair, d, n_state, n_scalar, n_work, n_rs, n_met, n_hit, n_tally, tpb, dtype_name, reduction, max_registers):
     from numba import float64, from_dtype, int32, int64, uint64
 
     if reduction not in REDUCTIONS:
@@ -126,11 +127,12 @@ def _build(pair, d, n_state, n_scalar, n_work, n_rs, n_met, tpb, dtype_name, red
     fdt = from_dtype(np.dtype(dtype_name))
     start_run, advance, measure = pair.start_run, pair.advance, pair.measure
     rows, n_sc, n_w, n_r = max(n_state, 1), max(n_scalar, 1), max(n_work, 1), max(n_rs, 1)
+    n_h, n_c = max(n_hit, 1), max(n_tally, 1)
 
     @cuda.jit(**({"max_registers": max_registers} if max_registers else {}))
     def run_records(rec_steps, zig_global, k_lo, k_hi, key, first_run, n_runs, fd, idata, h, o,
                     theta, state, scalars, run_state, rng, alive, final,
-                    p_count, p_mean, p_m2, p_div):
+                    p_count, p_mean, p_m2, p_div, tf, ti, hitflags, tally, traj):
         r = cuda.grid(1)
         tid = cuda.threadIdx.x
         blk = cuda.blockIdx.x
@@ -139,6 +141,11 @@ def _build(pair, d, n_state, n_scalar, n_work, n_rs, n_met, tpb, dtype_name, red
         idata = plain(idata)
         h = plain(h)
         o = plain(o)
+        tf = plain(tf)
+        ti = plain(ti)
+        n_keep = traj.shape[0]
+        hit = cuda.local.array(n_h, int64)
+        cols = cuda.local.array(n_c, int64)
         x = cuda.local.array(d, fdt)
         g = cuda.local.array(d, fdt)
         pt = cuda.local.array(d, fdt)
@@ -178,6 +185,8 @@ def _build(pair, d, n_state, n_scalar, n_work, n_rs, n_met, tpb, dtype_name, red
             if k_lo == 0:
                 start_run(key, first_run + r, x, rs, rg, zig, fd, idata, st, sc, h, o)
                 ok = True
+                for j in range(n_hit):
+                    hit[j] = 0
             else:
                 t = rec_steps[k_lo - 1]
                 for i in range(d):
@@ -194,10 +203,18 @@ def _build(pair, d, n_state, n_scalar, n_work, n_rs, n_met, tpb, dtype_name, red
                 ok = alive[r] != 0
                 for m in range(n_met):
                     met[m] = final[r, m]
+                for j in range(n_hit):
+                    hit[j] = hitflags[r, j]
         for k in range(k_lo, k_hi):
             if active and ok:
                 advance(t, rec_steps[k], x, g, pt, rs, rg, zig, fd, idata, work, st, sc, h, o)
                 ok = measure(x, met, fd, idata, work)
+                if r < n_keep:
+                    for m in range(n_met):
+                        traj[r, k, m] = met[m]
+                if ok and n_tally > 0:
+                    for i in range(tally_columns(met, tf, ti, hit, cols)):
+                        cuda.atomic.add(tally, (k, cols[i]), 1)
             t = rec_steps[k]
             counted = active and ok
             if SHUFFLE:
@@ -283,6 +300,8 @@ def _build(pair, d, n_state, n_scalar, n_work, n_rs, n_met, tpb, dtype_name, red
             alive[r] = 1 if ok else 0
             for m in range(n_met):
                 final[r, m] = met[m]
+            for j in range(n_hit):
+                hitflags[r, j] = hit[j]
 
     return run_records
 
@@ -319,8 +338,9 @@ def run(job, bar, notify=None):
             bar.update(runs * n / K)
     cuda.synchronize()
     theta = d_args.theta.copy_to_host() if job.keep_theta else np.empty((0, d), dtype=job.dtype)
+    tally = d_args.tally.copy_to_host()[:, :job.n_columns]
     return (out_count.copy_to_host().astype(np.int64), out_mean.copy_to_host(), out_m2.copy_to_host(),
-            out_div.copy_to_host(), d_args.final.copy_to_host(), theta)
+            out_div.copy_to_host(), d_args.final.copy_to_host(), theta, tally, d_args.traj.copy_to_host())
 
 
 class Arguments:
@@ -340,11 +360,16 @@ class Arguments:
                         alloc(runs, np.int8), self.final)
         self.partials = (alloc((blocks, kc), np.float64), alloc((blocks, kc, n_met), np.float64),
                          alloc((blocks, kc, n_met), np.float64), alloc((blocks, kc), np.int64))
+        # per-run statistics: counts zeroed, trajectories NaN until written (``to`` of host arrays sets both)
+        self.tally = to(np.zeros((job.rec.size, max(job.n_columns, 1)), np.int64))
+        self.traj = to(np.full((job.n_keep, job.rec.size, n_met), np.nan))
+        self.perrun = (*(to(np.ascontiguousarray(a)) for a in (job.tf, job.ti)),
+                       alloc((runs if job.n_hit else 1, max(job.n_hit, 1)), np.int8), self.tally, self.traj)
 
     def launch(self, k_lo, k_hi):
         """The arguments of the launch that advances every run through records ``k_lo .. k_hi - 1``."""
         return (*self.inputs, k_lo, k_hi, np.uint64(self.job.key), self.job.first_run, self.job.runs, *self.data,
-                *self.per_run, *self.partials)
+                *self.per_run, *self.partials, *self.perrun)
 
 
 MERGE_THREADS = 64

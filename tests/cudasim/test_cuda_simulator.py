@@ -95,6 +95,20 @@ def test_shuffle_needs_whole_warps(monkeypatch):
         ss.simulate(ss.Quadratic([1.0]), ss.SGD(0.1), runs=4, steps=2, target="cuda")
 
 
+def test_per_run_statistics_agree(monkeypatch):
+    # one record per launch: the runs' "reached" flags must survive between launches
+    monkeypatch.setattr(_cuda, "PARTIAL_BYTES", 1)
+    prob = ss.Quadratic(np.array([0.3, 1.0]), noise_std=0.5, x0=2.0)
+    kw = dict(runs=40, steps=30, seed=6, record_every=3, hitting={"error_sq": [2.0, 0.5]},
+              histogram={"loss": np.geomspace(0.01, 10, 12)}, trajectories=5)
+    cpu, gpu = _both(prob, ss.SGD(0.2), **kw)
+    for target in (2.0, 0.5):
+        np.testing.assert_array_equal(gpu.hitting("error_sq", target).first, cpu.hitting("error_sq", target).first)
+    assert cpu.hitting("error_sq", 0.5).first.sum() > 0
+    np.testing.assert_array_equal(gpu.histogram("loss").counts, cpu.histogram("loss").counts)
+    np.testing.assert_allclose(gpu.trajectories("loss"), cpu.trajectories("loss"), rtol=1e-12)
+
+
 def test_float32_on_both_targets():
     prob = ss.Quadratic(np.linspace(0.2, 1.0, 4), noise_std=1.0, x0=1.0)
     cpu, gpu = _both(prob, ss.SGD(0.3), runs=64, steps=30, seed=4, record_every=10, dtype="float32")
