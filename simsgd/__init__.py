@@ -13,6 +13,7 @@ from .device.layout import Layout, field, value
 from .device.rng import fill_normals, next_double, normal
 from .engine.replay import replay
 from .engine import statistics as stats
+from .workflow import plotting
 from .engine.result import Result
 from .engine.simulate import simulate
 from .engine.statistics import z_threshold, zscores
@@ -49,6 +50,6 @@ __all__ = ["AMSGrad", "Adadelta", "Adagrad", "Adam", "Adamax", "HeavyBall", "Lay
            "LeastSquares", "LogisticRegression", "MLP", "Nesterov", "OPTIMIZERS", "OnlineLinear", "Optimizer", "OptimizerKernels", "PROBLEMS", "Problem",
            "ProblemKernels", "Quadratic", "gaussian_design", "load_dataset", "RMSProp", "Result", "SGD", "SigmoidNeuron", "TARGETS", "activation", "field", "fill_normals",
            "from_framework", "kernel", "next_double", "normal", "names", "register_optimizer", "register_problem",
-           "replay", "simulate", "load", "stats", "FACTORIES", "SweepSpec", "load_spec", "noisy_quadratic", "open_sweep", "sensitivity", "sweep", "theory", "value", "z_threshold", "zscores", "ball_fraction", "min_norm_fits",
+           "replay", "simulate", "load", "stats", "plotting", "FACTORIES", "SweepSpec", "load_spec", "noisy_quadratic", "open_sweep", "sensitivity", "sweep", "theory", "value", "z_threshold", "zscores", "ball_fraction", "min_norm_fits",
            "nearest_neighbour_error", "pairwise_distances", "per_run", "polynomial_fits", "random_features_fits",
            "__version__"]

@@ -46,6 +46,10 @@ def _parser():
     _add_sweep_options(se, "the output folder (default: <spec>-<method>/ in the working directory)")
     se.add_argument("--method", choices=("sobol", "morris"), default=None, help="default: the spec's, else sobol")
     se.add_argument("--samples", type=int, default=None, help="Sobol: N (a power of 2); Morris: trajectories")
+    d = sub.add_parser("docs", help="build the documentation site (MkDocs; needs pip install \"simsgd[docs]\")")
+    d.add_argument("--out", default="site", help="the site's folder (default: ./site)")
+    d.add_argument("--results", default=None, help="results folder for the study pages (default: ./results)")
+    d.add_argument("--verbose", action="store_true", help="print MkDocs' warnings (missing annotations, ...)")
     return ap
 
 
@@ -127,6 +131,14 @@ def _dispatch(args, studies):
         return 0
     if args.cmd in ("sweep", "sensitivity"):
         return _sweep_command(args)
+    if args.cmd == "docs":
+        from .workflow import docs
+
+        built = docs.build(args.out, args.results, verbose=args.verbose)
+        print(f"{built['pages']} pages ({built['studies']} studies) in {built['seconds']:.1f} s -> "
+              f"{Path(built['out']) / 'index.html'}"
+              + (f" ({built['warnings']} MkDocs warnings: --verbose shows them)" if built["warnings"] else ""))
+        return 0
     if getattr(args, "check", False):
         scale = args.scale or "full"
         found = studies.stale(args.out, scale)
@@ -154,7 +166,7 @@ def _dispatch(args, studies):
 
 
 def main_for(path):
-    """``python studies/<name>.py [simsgd run options]``: the same as ``simsgd run <name>``."""
+    """``python simsgd/studies/<name>.py [simsgd run options]``: the same as ``simsgd run <name>``."""
     sys.exit(main(["run", Path(path).stem, *sys.argv[1:]]))
 
 

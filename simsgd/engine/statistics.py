@@ -64,3 +64,23 @@ def first_at_or_below(curve, level, steps=None, sem=None, z=0.0):
         return first(curve)
     band = z * np.asarray(sem, dtype=np.float64)
     return first(curve - band), first(curve), first(curve + band)
+
+
+def best_on_grid(grid, scores, name="grid"):
+    """The grid value with the lowest score, checked to lie inside the grid: ``(value, index)``.
+
+    A best value at either end of ``grid`` means the optimum may lie beyond it (a tuning result that
+    would change with a wider grid): a ValueError says which end and which way to extend ``name``.
+    NaN scores (e.g. every run diverged) never win.
+    """
+    grid = np.asarray(grid)
+    scores = np.asarray(scores, dtype=np.float64)
+    if grid.shape != scores.shape or grid.ndim != 1 or grid.size < 3:
+        raise ValueError(f"{name} and its scores must be 1-d of one length >= 3; got {grid.shape}, {scores.shape}")
+    if np.all(np.isnan(scores)):
+        raise ValueError(f"every score over {name} is NaN")
+    i = int(np.nanargmin(scores))
+    if i in (0, grid.size - 1):
+        side = "below" if i == 0 else "above"
+        raise ValueError(f"the best {name} value {grid[i].item()!r} is at the grid's edge: extend {name} {side} it")
+    return grid[i].item(), i

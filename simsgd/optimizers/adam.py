@@ -6,11 +6,11 @@ import math
 
 from .. import validate as V
 from ..device.jit import kernel
-from .base import Optimizer, OptimizerKernels, names
+from .base import Optimizer, OptimizerKernels, flag, names
 
 H = names("lr", "b1", "b2", "eps")
 O = names("bias_correction", "eps_mode", "amsgrad", "amsgrad_corrected", "lr_sqrt_decay")
-EPS_MODES = ("inside", "outside", "scaled")  # eps_mode 0, 1, 2
+EPS_PLACEMENTS = ("inside", "outside", "scaled")  # eps_placement; the kernel reads its index, eps_mode
 
 
 @kernel(inline=True)
@@ -62,6 +62,7 @@ class Adam(Optimizer):
 
     hyper, options = H, O
     kernels = OptimizerKernels(step=step)
+    hints = {"amsgrad_corrected": ("amsgrad_max", "amsgrad_corrected=True is amsgrad_max='corrected'")}
 
     def __init__(self, lr, b1=0.9, b2=0.999, eps=1e-8, bias_correction=True, eps_placement="inside",
                  amsgrad=False, amsgrad_max="raw", lr_sqrt_decay=False):
@@ -69,13 +70,13 @@ class Adam(Optimizer):
         self.b1 = V.in_interval("b1", b1, 0.0, 1.0, hi_open=True)
         self.b2 = V.in_interval("b2", b2, 0.0, 1.0, hi_open=True)
         self.eps = V.in_interval("eps", eps, 0.0, math.inf, hi_open=True)
-        self.bias_correction = bool(bias_correction)
-        self.eps_placement = V.choice("eps_placement", eps_placement, EPS_MODES)
-        self.eps_mode = EPS_MODES.index(self.eps_placement)
-        self.amsgrad = bool(amsgrad)
-        V.choice("amsgrad_max", amsgrad_max, ("raw", "corrected"))
-        self.amsgrad_corrected = amsgrad_max == "corrected"
-        self.lr_sqrt_decay = bool(lr_sqrt_decay)
+        self.bias_correction = flag("bias_correction", bias_correction)
+        self.eps_placement = V.choice("eps_placement", eps_placement, EPS_PLACEMENTS)
+        self.eps_mode = EPS_PLACEMENTS.index(self.eps_placement)
+        self.amsgrad = flag("amsgrad", amsgrad)
+        self.amsgrad_max = V.choice("amsgrad_max", amsgrad_max, ("raw", "corrected"))
+        self.amsgrad_corrected = self.amsgrad_max == "corrected"
+        self.lr_sqrt_decay = flag("lr_sqrt_decay", lr_sqrt_decay)
         self.n_state = 3 if self.amsgrad else 2
 
 

@@ -1,7 +1,9 @@
-"""Where epsilon goes in a per-coordinate rate: under the square root or outside it."""
+"""Where epsilon goes in a per-coordinate rate: under the square root or outside it (``eps_placement``)."""
 import math
 
 from ..device.jit import kernel
+
+PLACEMENTS = ("inside", "outside")  # eps_placement of Adagrad and RMSProp; the kernels read eps_inside
 
 
 @kernel(inline=True)

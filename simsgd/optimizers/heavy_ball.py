@@ -1,9 +1,9 @@
 """Polyak's heavy ball as the frameworks write it, with their Nesterov form."""
 from .. import validate as V
 from ..device.jit import kernel
-from .base import Optimizer, OptimizerKernels, names
+from .base import Optimizer, OptimizerKernels, flag, names
 
-H = names("lr", "momentum", "dampening")
+H = names("lr", "b1", "dampening")
 O = names("nesterov")
 S = names("first_coefficient")  # scalar state: the weight of g_t in v_t, 1 at t = 1, then 1 - dampening
 
@@ -17,7 +17,7 @@ def init(theta, state, sc, h, o):
 
 @kernel(inline=True)
 def step(theta, g, t, state, sc, h, o):
-    lr, mom = h[H.lr], h[H.momentum]
+    lr, mom = h[H.lr], h[H.b1]
     nesterov = o[O.nesterov] != 0
     c = sc[S.first_coefficient]
     v = state[0]
@@ -30,8 +30,11 @@ def step(theta, g, t, state, sc, h, o):
 class HeavyBall(Optimizer):
     """Polyak's heavy ball as PyTorch, Keras and optax write it (constant lr):
 
-        v_t = momentum v_{t-1} + (1 - dampening) g_t   (v_1 = g_1),
-        theta_t = theta_{t-1} - lr * (g_t + momentum v_t if nesterov else v_t).
+        v_t = b1 v_{t-1} + (1 - dampening) g_t   (v_1 = g_1),
+        theta_t = theta_{t-1} - lr * (g_t + b1 v_t if nesterov else v_t).
+
+    ``b1`` is the frameworks' ``momentum`` (accepted as ``momentum=``), the same decay of past
+    gradients as ``Momentum``'s b1: with dampening = b1 the two differ only in v_1.
 
     ``nesterov`` is the frameworks' reparametrised Nesterov momentum (Sutskever et al. 2013,
     eq. 7 rewritten in the look-ahead variable). Keras keeps lr inside the velocity, which is
@@ -42,11 +45,12 @@ class HeavyBall(Optimizer):
     n_state = 1
     n_scalar = len(S)
     kernels = OptimizerKernels(step=step, init=init)
+    aliases = {"momentum": "b1"}
 
-    def __init__(self, lr, momentum=0.9, dampening=0.0, nesterov=False):
+    def __init__(self, lr, b1=0.9, dampening=0.0, nesterov=False):
         self.lr = V.positive_finite("lr", lr)
-        self.momentum = V.in_interval("momentum", momentum, 0.0, 1.0, hi_open=True)
+        self.b1 = V.in_interval("b1", b1, 0.0, 1.0, hi_open=True)
         self.dampening = V.in_interval("dampening", dampening, 0.0, 1.0)
-        self.nesterov = bool(nesterov)
+        self.nesterov = flag("nesterov", nesterov)
         if self.nesterov and self.dampening != 0.0:
             raise ValueError("dampening must be 0 when nesterov=True")

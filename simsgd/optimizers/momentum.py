@@ -1,7 +1,7 @@
 """Momentum as the lecture writes it: an exponentially weighted average of the gradients."""
 from .. import validate as V
 from ..device.jit import kernel
-from .base import Optimizer, OptimizerKernels, names
+from .base import Optimizer, OptimizerKernels, flag, names
 
 H = names("lr", "b1")
 O = names("bias_correction")
@@ -30,8 +30,9 @@ class Momentum(Optimizer):
     n_state = 1
     in_frameworks = False  # the lecture's form, which no framework has: checked against exact theory instead
     kernels = OptimizerKernels(step=step)
+    aliases = {"momentum": "b1"}  # the frameworks' name for the same coefficient
 
     def __init__(self, lr, b1=0.9, bias_correction=False):
         self.lr = V.positive_finite("lr", lr)
         self.b1 = V.in_interval("b1", b1, 0.0, 1.0, hi_open=True)
-        self.bias_correction = bool(bias_correction)
+        self.bias_correction = flag("bias_correction", bias_correction)

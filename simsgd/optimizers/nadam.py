@@ -5,7 +5,7 @@ from .. import validate as V
 from ..device.jit import kernel
 from .base import Optimizer, OptimizerKernels, names
 
-H = names("lr", "b1", "b2", "eps", "momentum_decay")
+H = names("lr", "b1", "b2", "eps", "psi")  # psi: momentum_decay, 0 when it is None
 O = names("constant_momentum")
 S = names("mu_product")  # scalar state: prod_{i<=t} mu_i, the same in every coordinate
 
@@ -20,7 +20,7 @@ def init(theta, state, sc, h, o):
 
 @kernel(inline=True)
 def step(theta, g, t, state, sc, h, o):
-    lr, b1, b2, eps, psi = h[H.lr], h[H.b1], h[H.b2], h[H.eps], h[H.momentum_decay]
+    lr, b1, b2, eps, psi = h[H.lr], h[H.b1], h[H.b2], h[H.eps], h[H.psi]
     if o[O.constant_momentum] != 0:
         mu = b1
         mu_next = b1
@@ -59,6 +59,7 @@ class Nadam(Optimizer):
         self.b1 = V.in_interval("b1", b1, 0.0, 1.0, hi_open=True)
         self.b2 = V.in_interval("b2", b2, 0.0, 1.0, hi_open=True)
         self.eps = V.positive_finite("eps", eps)
+        self.momentum_decay = None if momentum_decay is None else V.positive_finite("momentum_decay",
+                                                                                    momentum_decay)
         self.constant_momentum = momentum_decay is None
-        self.momentum_decay = 0.0 if momentum_decay is None else V.positive_finite("momentum_decay",
-                                                                                   momentum_decay)
+        self.psi = self.momentum_decay or 0.0

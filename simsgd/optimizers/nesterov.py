@@ -30,8 +30,9 @@ class Nesterov(Optimizer):
     n_state = 1
     in_frameworks = False  # the lecture's form, which no framework has: checked against exact theory instead
     kernels = OptimizerKernels(step=momentum.step, lookahead=lookahead)
+    aliases = {"momentum": "b1"}
 
     def __init__(self, lr, b1=0.9):
         self.lr = V.positive_finite("lr", lr)
         self.b1 = V.in_interval("b1", b1, 0.0, 1.0, hi_open=True)
-        self.bias_correction = False
+        self.bias_correction = False  # the kernel's option, not a keyword: Sutskever et al. have none

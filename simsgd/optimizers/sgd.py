@@ -21,6 +21,8 @@ class SGD(Optimizer):
 
     hyper = H
     kernels = OptimizerKernels(step=step)
+    hints = {"momentum": (None, "the frameworks' SGD(momentum=...) is HeavyBall(lr, b1=...); the lecture's "
+                                "momentum is Momentum(lr, b1)")}
 
     def __init__(self, lr):
         self.lr = V.positive_finite("lr", lr)

@@ -71,6 +71,14 @@ class Problem:
         """A small valid instance, for the conformance tests that every registered problem passes."""
         raise NotImplementedError
 
+    def __repr__(self):
+        """Class name and ``params()``, in angle brackets: not a call (the package's problems print their calls)."""
+        try:
+            shown = " ".join(f"{k}={v!r}" for k, v in self.params().items() if k != "problem")
+        except NotImplementedError:
+            return super().__repr__()
+        return f"<{type(self).__name__} {shown}>"
+
 
 def check_problem_class(cls):
     """What registering a problem class requires."""

@@ -9,6 +9,11 @@ for one sample. A minibatch of B averages B independent draws. With
 sigma^2 / B, is drawn exactly as one draw scaled by 1/sqrt(B), at the same cost for
 every B; ``minibatch="average"`` draws the B samples and averages them, at B times
 the cost, for checking the 1/B law without building it in.
+
+With ``noise_cov=Sigma`` the noise is instead L z / sqrt(B), L L^T = Sigma (Sigma in the coordinates of
+theta, so it need not share H's eigenvectors): covariance Sigma / B, drawn from the same d normals per
+sample in both minibatch modes. Only diag(Q^T Sigma Q) enters E||theta_t - theta*||^2 and the loss of SGD
+(``theory.eigenbasis_noise_var``), which ``noise_var`` returns.
 """
 import math
 
@@ -20,8 +25,8 @@ from ..device.layout import Layout, field, value
 from ..device.rng import fill_normals
 from .base import Problem, ProblemKernels
 
-LAYOUT = Layout(floats=("x0", "x0_spread", "eigenvalues", "theta_star", "noise_scale", "rotation"),
-                ints=("dim", "rotated", "draws"))
+LAYOUT = Layout(floats=("x0", "x0_spread", "eigenvalues", "theta_star", "noise_scale", "rotation", "noise_factor"),
+                ints=("dim", "rotated", "draws", "full_noise"))
 F, I = LAYOUT.F, LAYOUT.I
 
 
@@ -52,8 +57,22 @@ def _error_in_eigenbasis(x, ts, q, d, y):
 
 
 @kernel(inline=True)
+def _add_factor_noise(y, lf, z, d):
+    """y += F z, F (d, d) row-major in ``lf``: correlated noise from d independent standard normals."""
+    for i in range(d):
+        s = 0.0
+        for k in range(d):
+            s += lf[i * d + k] * z[k]
+        y[i] += s
+
+
+@kernel(inline=True)
 def grad(x, g, t, rs, rng, zig, fd, idata, work):
-    """One noisy minibatch gradient at ``x``; ``work`` holds the noise, Q^T(x - theta*) and extra draws."""
+    """One noisy minibatch gradient at ``x``; ``work`` holds the noise, Q^T(x - theta*) and extra draws.
+
+    The noise is ``noise_scale * z`` per eigendirection, or with ``full_noise`` F z for the packed factor F
+    (Sigma's factor L / sqrt(B), turned into the eigenbasis, Q^T L / sqrt(B), when rotated); both use the
+    same d normals per sample, so the random streams are consumed alike."""
     d = idata[I.dim]  # a run-time length: a GPU compiler that unrolled these loops would run out of registers
     z = work[0:d]
     fill_normals(rng, z, d, zig)
@@ -71,15 +90,26 @@ def grad(x, g, t, rs, rng, zig, fd, idata, work):
     lam = field(fd, idata, F.eigenvalues)
     ts = field(fd, idata, F.theta_star)
     sig = field(fd, idata, F.noise_scale)
+    full = idata[I.full_noise]
     if idata[I.rotated] == 0:
-        for i in range(d):
-            g[i] = lam[i] * (x[i] - ts[i]) + sig[i] * z[i]
+        if full == 0:
+            for i in range(d):
+                g[i] = lam[i] * (x[i] - ts[i]) + sig[i] * z[i]
+        else:
+            for i in range(d):
+                g[i] = lam[i] * (x[i] - ts[i])
+            _add_factor_noise(g, field(fd, idata, F.noise_factor), z, d)
     else:
         q = field(fd, idata, F.rotation)
         y = work[d:2 * d]
         _error_in_eigenbasis(x, ts, q, d, y)
-        for j in range(d):
-            y[j] = lam[j] * y[j] + sig[j] * z[j]
+        if full == 0:
+            for j in range(d):
+                y[j] = lam[j] * y[j] + sig[j] * z[j]
+        else:
+            for j in range(d):
+                y[j] = lam[j] * y[j]
+            _add_factor_noise(y, field(fd, idata, F.noise_factor), z, d)
         for i in range(d):
             s = 0.0
             for j in range(d):
@@ -123,6 +153,14 @@ class Quadratic(Problem):
         Rotation leaves SGD's error and loss unchanged in distribution; it matters for
         per-coordinate optimizers.
     minibatch : "scaled" (one Gaussian draw of the minibatch mean) or "average" (B draws averaged).
+    noise_cov : None, or a (d, d) symmetric positive semi-definite matrix Sigma: the covariance of one
+        sample's gradient noise in the coordinates of theta (those of ``x0`` and ``theta_star``), so the
+        noise can be misaligned with the curvature. Factored once (Cholesky, or the eigendecomposition when
+        Sigma is singular) into L with L L^T = Sigma; a gradient sample then adds L z, z ~ N(0, I_d), and a
+        minibatch of B has covariance Sigma / B in both ``minibatch`` modes. ``noise_std`` must then be left
+        at its default and becomes sqrt(``noise_var``), with ``noise_var`` = diag(Q^T Sigma Q) (what the
+        exact theory of SGD and momentum needs) and ``M`` = tr(Sigma). The default (None) keeps the aligned
+        noise above with its random numbers exactly as before.
     x0_spread : >= 0. Each run starts at ``x0 + x0_spread * z`` with ``z ~ N(0, I_d)`` from its own
         stream (0: every run starts at ``x0`` and nothing is drawn). E||theta_0 - theta*||^2 is then
         ||x0 - theta*||^2 + d x0_spread^2 (``e0_sq``).
@@ -133,7 +171,7 @@ class Quadratic(Problem):
     kernels = ProblemKernels(init=init, grad=grad, metrics=metric_values)
 
     def __init__(self, eigenvalues, noise_std=1.0, x0=1.0, theta_star=0.0, rotation=None, minibatch="scaled",
-                 x0_spread=0.0):
+                 x0_spread=0.0, noise_cov=None):
         lam = np.asarray(eigenvalues, dtype=np.float64)
         if lam.ndim != 1 or lam.size < 1:
             raise ValueError(f"eigenvalues must be a 1-d array with at least 1 entry; got shape {lam.shape}")
@@ -145,6 +183,16 @@ class Quadratic(Problem):
         self.rotation = _rotation(rotation, d)
         self.minibatch = V.choice("minibatch", minibatch, ("scaled", "average"))
         self.x0_spread = V.in_interval("x0_spread", x0_spread, 0.0, math.inf, hi_open=True)
+        self.noise_cov, self._noise_factor = None, None
+        if noise_cov is not None:
+            if not np.all(self.noise_std == 1.0):
+                raise ValueError("noise_std must be left at its default (1.0) when noise_cov is given: noise_cov "
+                                 "is the whole noise covariance (scale it instead)")
+            self.noise_cov, self._noise_factor = _noise_cov(noise_cov, d)
+            q = np.eye(d) if self.rotation is None else self.rotation
+            var = np.einsum("ij,ik,kj->j", q, self.noise_cov, q)  # theory.eigenbasis_noise_var
+            self.noise_std = np.sqrt(np.maximum(var, 0.0))
+            self._noise_var = np.maximum(var, 0.0)
 
     @classmethod
     def example(cls):
@@ -164,12 +212,12 @@ class Quadratic(Problem):
 
     @property
     def noise_var(self):
-        """Per-eigendirection variance of one gradient sample, sigma^2."""
-        return self.noise_std**2
+        """Per-eigendirection variance of one gradient sample, sigma^2; diag(Q^T Sigma Q) with ``noise_cov``."""
+        return self.noise_std**2 if self.noise_cov is None else self._noise_var.copy()
 
     @property
     def M(self):
-        """Total variance of one gradient sample, sum(sigma^2)."""
+        """Total variance of one gradient sample, sum(sigma^2) (tr Sigma with ``noise_cov``)."""
         return float(self.noise_var.sum())
 
     @property
@@ -203,19 +251,39 @@ class Quadratic(Problem):
             "rotated": self.rotation is not None,
             "minibatch": self.minibatch,
             "x0_spread": self.x0_spread,
+            **({} if self.noise_cov is None else {"noise_cov": _cov_summary(self.noise_cov)}),
         }
 
     def pack(self, batch_size, dtype):
         rotated = self.rotation is not None
+        full = self.noise_cov is not None
+        if full:  # added in the coordinates the kernel forms H (x - theta*) in: the eigenbasis when rotated
+            f = self._noise_factor if not rotated else self.rotation.T @ self._noise_factor
+            factor = f / math.sqrt(batch_size)
         return LAYOUT.pack(
             dtype, x0=self.x0, x0_spread=self.x0_spread, eigenvalues=self.eigenvalues, theta_star=self.theta_star,
             noise_scale=self.noise_std / math.sqrt(batch_size),
             rotation=self.rotation if rotated else np.zeros(1),
-            dim=self.dim, rotated=rotated, draws=batch_size if self.minibatch == "average" else 1)
+            noise_factor=factor if full else np.zeros(1),
+            dim=self.dim, rotated=rotated, draws=batch_size if self.minibatch == "average" else 1, full_noise=full)
 
     def __repr__(self):
-        return (f"Quadratic(dim={self.dim}, mu={self.mu:g}, L={self.L:g}, M={self.M:g}, "
-                f"rotated={self.rotation is not None}, minibatch={self.minibatch!r})")
+        """The call that rebuilds this problem, ``eval(repr(q), vars(simsgd))``: arrays as lists (a vector of
+        equal entries as one number), except past 1000 numbers (numpy's threshold), shown by their shape."""
+        def show(a, scalar=True):
+            if scalar and np.all(a == a.flat[0]):
+                return repr(float(a.flat[0]))
+            return repr(a.tolist()) if a.size <= 1000 else f"<array of shape {a.shape}>"
+
+        cov = getattr(self, "noise_cov", None)  # given, noise_std is derived from it and not an argument
+        args = {"eigenvalues": show(self.eigenvalues, scalar=False),
+                "noise_std": "1.0" if cov is not None else show(self.noise_std),
+                "x0": show(self.x0), "theta_star": show(self.theta_star),
+                "rotation": "None" if self.rotation is None else show(self.rotation, scalar=False),
+                "minibatch": repr(self.minibatch), "x0_spread": repr(self.x0_spread)}
+        if cov is not None:
+            args["noise_cov"] = show(cov, scalar=False)
+        return f"Quadratic({', '.join(f'{k}={v}' for k, v in args.items())})"
 
 
 def _rotation(rotation, d):
@@ -233,3 +301,46 @@ def _rotation(rotation, d):
     if not np.allclose(q.T @ q, np.eye(d), atol=1e-8):
         raise ValueError("rotation must be orthogonal (Q^T Q = I within 1e-8)")
     return np.ascontiguousarray(q)
+
+
+def _noise_cov(noise_cov, d):
+    """``noise_cov`` checked (finite, (d, d), symmetric within 1e-12 relative, PSD within rounding), symmetrised,
+    and a factor L with L L^T = noise_cov: Cholesky's when it is positive definite, else V sqrt(w) from its
+    eigendecomposition, eigenvalues within rounding (1e-12 d max|S|) of 0 set to 0."""
+    try:
+        c = np.asarray(noise_cov, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValueError(f"noise_cov must be None or a ({d}, {d}) array of numbers; got {noise_cov!r}") from None
+    if c.shape != (d, d):
+        raise ValueError(f"noise_cov must be None or have shape ({d}, {d}); got shape {c.shape}")
+    if not np.all(np.isfinite(c)):
+        raise ValueError("noise_cov must be finite everywhere")
+    scale = float(np.max(np.abs(c)))
+    asym = float(np.max(np.abs(c - c.T)))
+    if asym > 1e-12 * scale:
+        raise ValueError(f"noise_cov must be symmetric (|S - S^T| <= 1e-12 max|S|); got an asymmetry of {asym:.3g} "
+                         f"against max|S| = {scale:.3g}")
+    c = np.ascontiguousarray(0.5 * (c + c.T))
+    w, v = np.linalg.eigh(c)
+    tol = 1e-12 * d * max(scale, 1e-300)  # eigenvalues within this of 0 are 0 up to rounding
+    if w.min() < -tol:
+        raise ValueError(f"noise_cov must be positive semi-definite; its smallest eigenvalue is {w.min():.6g} "
+                         f"(largest {w.max():.6g})")
+    factor = None
+    if w.min() > tol:
+        try:
+            factor = np.linalg.cholesky(c)
+        except np.linalg.LinAlgError:
+            pass
+    if factor is None:  # singular (or nearly): no noise at all along the null space
+        factor = v * np.sqrt(np.where(w > tol, w, 0.0))
+    return c, np.ascontiguousarray(factor)
+
+
+def _cov_summary(c):
+    """noise_cov for ``params()``: the matrix as nested lists up to 6 x 6, else its trace and a digest."""
+    if c.shape[0] <= 6:
+        return c.tolist()
+    import hashlib
+
+    return {"trace": float(np.trace(c)), "sha256": hashlib.sha256(np.ascontiguousarray(c).tobytes()).hexdigest()[:16]}

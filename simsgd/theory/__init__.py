@@ -29,6 +29,7 @@ from .momentum import (
 )
 from .sgd import (
     bound_trajectory,
+    eigenbasis_noise_var,
     gd_rate,
     max_lr_for_bound,
     noise_ball_bound,
@@ -70,6 +71,7 @@ __all__ = [
     "momentum_rate",
     "optimal_heavy_ball",
     "bound_trajectory",
+    "eigenbasis_noise_var",
     "gd_rate",
     "max_lr_for_bound",
     "noise_ball_bound",

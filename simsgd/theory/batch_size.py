@@ -11,11 +11,17 @@ McCandlish, Kaplan, Amodei et al. (2018), "An empirical model of large-batch tra
 and examples E = B S to a target trade off as (S / S_min - 1)(E / E_min - 1) = 1, i.e.
 S = S_min (1 + B_crit / B) with B_crit = E_min / S_min; B_simple = tr(Sigma) / |G|^2 and
 B_noise = tr(H Sigma) / (G^T H G) predict B_crit.
+
+``sgd_steps_to_loss``, ``momentum_steps_to_loss`` and ``best_rate_steps`` are vectorised over their scalar
+arguments (rate, b1, batch size, target): arrays broadcast together to a shape P and the result is an
+array of shape P (float: a step count, inf where never); with plain numbers, what the scalar search
+returns. Each entry is computed by the scalar search (a Python loop over P).
 """
 import numpy as np
 from scipy.optimize import least_squares
 
 from .. import validate as V
+from . import _args as A
 
 
 def precondition(eigenvalues, noise_var, e0_sq, power):
@@ -54,7 +60,16 @@ def _checked(eigenvalues, e0_sq, noise_var, batch_size, target_loss):
 
 def sgd_steps_to_loss(lr, eigenvalues, e0_sq, noise_var, batch_size, target_loss, max_steps=10**8):
     """The smallest t at which the exact E f(theta_t) - f* of SGD is at most ``target_loss``; inf if never
-    (the stationary loss is above the target, or alpha lambda_i >= 2 for a direction that is not at rest)."""
+    (the stationary loss is above the target, or alpha lambda_i >= 2 for a direction that is not at rest).
+    Vectorised over ``lr``, ``batch_size`` and ``target_loss`` (see the module docstring)."""
+    lr, B, target = A.positive("lr", lr), A.integer("batch_size", batch_size, 1), A.positive("target_loss", target_loss)
+    P = A.shape(lr=lr, batch_size=B, target_loss=target)
+    return A.elementwise(lambda lr, batch_size, target_loss: _sgd_steps(lr, eigenvalues, e0_sq, noise_var, batch_size,
+                                                                        target_loss, max_steps),
+                         P, {"lr": lr, "batch_size": B, "target_loss": target})
+
+
+def _sgd_steps(lr, eigenvalues, e0_sq, noise_var, batch_size, target_loss, max_steps):
     lam, e0, s2, B, target = _checked(eigenvalues, e0_sq, noise_var, batch_size, target_loss)
     r = (1.0 - lr * lam) ** 2
     if np.any((r >= 1.0) & ((e0 > 0) | (s2 > 0))):
@@ -106,7 +121,17 @@ def momentum_steps_to_loss(lr, b1, eigenvalues, e0_sq, noise_var, batch_size, ta
     """``sgd_steps_to_loss`` for the lecture's EWMA momentum without bias correction (m_0 = 0): the exact
     E f(theta_t) - f* is 1/2 sum_i h_i E e_i(t)^2 with (E e^2, E e m, E m^2) per direction an affine
     recursion, whose powers come from its eigendecomposition. Heavy ball (lr_hb, beta) is lr = lr_hb /
-    (1 - beta), b1 = beta. Stable iff lr (1 - b1) h_i < 2 (1 + b1) for every direction not at rest."""
+    (1 - beta), b1 = beta. Stable iff lr (1 - b1) h_i < 2 (1 + b1) for every direction not at rest.
+    Vectorised over ``lr``, ``b1``, ``batch_size`` and ``target_loss`` (see the module docstring)."""
+    lr, b1 = A.positive("lr", lr), A.real("b1", b1, 0.0, 1.0, hi_open=True)
+    B, target = A.integer("batch_size", batch_size, 1), A.positive("target_loss", target_loss)
+    P = A.shape(lr=lr, b1=b1, batch_size=B, target_loss=target)
+    return A.elementwise(lambda lr, b1, batch_size, target_loss: _momentum_steps(
+        lr, b1, eigenvalues, e0_sq, noise_var, batch_size, target_loss, max_steps),
+        P, {"lr": lr, "b1": b1, "batch_size": B, "target_loss": target})
+
+
+def _momentum_steps(lr, b1, eigenvalues, e0_sq, noise_var, batch_size, target_loss, max_steps):
     lam, e0, s2, B, target = _checked(eigenvalues, e0_sq, noise_var, batch_size, target_loss)
     b1 = V.in_interval("b1", b1, 0.0, 1.0, hi_open=True)
     M, q = _momentum_second_moments(lr, b1, lam, s2, B)
@@ -127,7 +152,17 @@ def momentum_steps_to_loss(lr, b1, eigenvalues, e0_sq, noise_var, batch_size, ta
 def best_rate_steps(eigenvalues, e0_sq, noise_var, batch_size, target_loss, n_rates=60, b1=0.0):
     """``(steps, lr)``: the fewest steps to ``target_loss`` over constant rates, searched on a geometric grid up to
     the stability limit and refined around its best point: SGD (``b1 = 0``, limit 2 / max(lambda)) or EWMA
-    momentum with that ``b1`` (limit 2 (1 + b1) / ((1 - b1) max(lambda)))."""
+    momentum with that ``b1`` (limit 2 (1 + b1) / ((1 - b1) max(lambda))). Vectorised over ``batch_size``,
+    ``target_loss`` and ``b1``: two arrays of their broadcast shape (steps, lr)."""
+    B, target = A.integer("batch_size", batch_size, 1), A.positive("target_loss", target_loss)
+    b1 = A.real("b1", b1, 0.0, 1.0, hi_open=True)
+    P = A.shape(batch_size=B, target_loss=target, b1=b1)
+    return A.elementwise(lambda batch_size, target_loss, b1: _best_rate_steps(
+        eigenvalues, e0_sq, noise_var, batch_size, target_loss, n_rates, b1),
+        P, {"batch_size": B, "target_loss": target, "b1": b1}, n_out=2)
+
+
+def _best_rate_steps(eigenvalues, e0_sq, noise_var, batch_size, target_loss, n_rates, b1):
     lam = np.asarray(eigenvalues, dtype=np.float64)
     top = 2.0 * (1.0 + b1) / ((1.0 - b1) * lam.max())
 
@@ -135,9 +170,9 @@ def best_rate_steps(eigenvalues, e0_sq, noise_var, batch_size, target_loss, n_ra
 
     def steps(a):  # a scan stops at the best count so far: a later crossing cannot win
         if b1 == 0.0:
-            s = sgd_steps_to_loss(a, lam, e0_sq, noise_var, batch_size, target_loss, max_steps=best[0])
+            s = _sgd_steps(a, lam, e0_sq, noise_var, batch_size, target_loss, best[0])
         else:
-            s = momentum_steps_to_loss(a, b1, lam, e0_sq, noise_var, batch_size, target_loss, max_steps=best[0])
+            s = _momentum_steps(a, b1, lam, e0_sq, noise_var, batch_size, target_loss, best[0])
         best[0] = min(best[0], s)
         return s
 

@@ -26,6 +26,7 @@ from functools import cached_property
 import numpy as np
 
 from .. import validate as V
+from . import _args as A
 from .minibatch import minibatch_covariance
 
 
@@ -128,7 +129,21 @@ class _Recursion:
 def sgd_moments(X, y, lr, steps, x0, batch_size=1, ridge=0.0, noise=False):
     """Exact E||theta_t - theta_hat||^2 and E f(theta_t) - f(theta_hat), t = 0..steps, of SGD with rows drawn
     with replacement (every run starting at ``x0``); two arrays of shape (steps + 1,). With ``noise`` a third:
-    the slide's M_t = E[tr Cov(g | theta_t)] for one row (``expected_noise``)."""
+    the slide's M_t = E[tr Cov(g | theta_t)] for one row (``expected_noise``).
+
+    Vectorised over ``lr``, ``batch_size`` and ``ridge``: arrays broadcast together to a shape P and each
+    result has shape P + (steps + 1,), entry k the scalar call with the k-th values (a loop over P)."""
+    lr_a, B_a = A.positive("lr", lr), A.integer("batch_size", batch_size, 1)
+    rho_a = A.nonnegative("ridge", ridge)
+    P = A.shape(lr=lr_a, batch_size=B_a, ridge=rho_a)
+    if P == ():
+        return _sgd_moments(X, y, lr, steps, x0, batch_size, ridge, noise)
+    lr_a, B_a, rho_a = (np.broadcast_to(a, P) for a in (lr_a, B_a, rho_a))
+    rows = [_sgd_moments(X, y, float(lr_a[i]), steps, x0, int(B_a[i]), float(rho_a[i]), noise) for i in np.ndindex(*P)]
+    return tuple(np.stack([r[j] for r in rows]).reshape(P + rows[0][j].shape) for j in range(len(rows[0])))
+
+
+def _sgd_moments(X, y, lr, steps, x0, batch_size, ridge, noise):
     X, y = _data(X, y)
     p = X.shape[1]
     lr = V.positive_finite("lr", lr)

@@ -62,15 +62,18 @@ def now():
 
 
 def code_hash(script):
-    """SHA-256 of a study script and of every Python source of the installed simsgd package (and its plot style).
+    """SHA-256 of a study script and of every Python source of the installed simsgd package (and its plot style),
+    the other studies left out: editing one study makes only its own results stale.
 
     Results whose recorded hash differs from today's were made by other code: ``reproduce --check``.
     """
     import hashlib
 
     package = Path(__file__).resolve().parent.parent
+    studies = package / "studies"
+    sources = [p for p in sorted(package.rglob("*.py")) if p.parent != studies or p.name == "__init__.py"]
     h = hashlib.sha256()
-    for p in [Path(script)] + sorted(package.rglob("*.py")) + sorted(package.rglob("*.mplstyle")):
+    for p in [Path(script)] + sources + sorted(package.rglob("*.mplstyle")):
         h.update(str(p.relative_to(package) if p.is_relative_to(package) else p.name).encode())
         h.update(p.read_bytes())
     return h.hexdigest()

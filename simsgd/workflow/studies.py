@@ -1,6 +1,6 @@
 """Running the study scripts: discover, simulate (resumably), judge, save, plot, index.
 
-A study is ``studies/<name>.py`` defining
+A study is ``simsgd/studies/<name>.py`` (shipped with the package) defining
 
     CLAIMS = ("C13", ...)                      # claim IDs from the lecture
     SCALES = {"quick": {...}, "full": {...}}   # JSON-ready parameters; "runs" is overridable
@@ -38,13 +38,11 @@ class ResultsExist(FileExistsError):
 
 
 def studies_dir():
-    """``studies/`` of the source tree this package runs from, else of the working directory."""
-    for base in (_ROOT, Path.cwd()):
-        if (base / "studies").is_dir():
-            return base / "studies"
-    raise FileNotFoundError(f"no studies/ folder next to the simsgd package ({_ROOT}) or in the working directory "
-                            f"({Path.cwd()}): the study scripts come with the source tree; install it with "
-                            "pip install -e <checkout>, or run from a folder that holds studies/")
+    """The package's ``studies/`` folder."""
+    here = Path(__file__).resolve().parent.parent / "studies"
+    if not here.is_dir():
+        raise FileNotFoundError(f"the simsgd package at {here.parent} has no studies/ folder: reinstall simsgd")
+    return here
 
 
 def default_results_dir():

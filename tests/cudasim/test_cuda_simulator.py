@@ -109,6 +109,13 @@ def test_per_run_statistics_agree(monkeypatch):
     np.testing.assert_allclose(gpu.trajectories("loss"), cpu.trajectories("loss"), rtol=1e-12)
 
 
+def test_general_noise_covariance_agrees():
+    cov = np.array([[1.0, 0.6, 0.0], [0.6, 1.0, -0.3], [0.0, -0.3, 0.5]])
+    prob = ss.Quadratic(np.array([0.3, 0.6, 1.0]), x0=1.0, rotation=2, noise_cov=cov)
+    cpu, gpu = _both(prob, ss.SGD(0.3), runs=40, steps=20, batch_size=2, seed=7, record_every=5)
+    _assert_agree(cpu, gpu)
+
+
 def test_float32_on_both_targets():
     prob = ss.Quadratic(np.linspace(0.2, 1.0, 4), noise_std=1.0, x0=1.0)
     cpu, gpu = _both(prob, ss.SGD(0.3), runs=64, steps=30, seed=4, record_every=10, dtype="float32")
