@@ -46,21 +46,22 @@ def test_run_and_replot(tmp_path):
 
 def test_runs_never_clobber_other_results(tmp_path):
     # no --out: ./results of the working directory
-    out = _cli("run", "minibatch_ball", "--runs", "300", cwd=tmp_path)
+    short = ("--set", "steps=60")  # the checks come before any simulation; keep what does simulate short
+    out = _cli("run", "minibatch_ball", "--runs", "300", *short, cwd=tmp_path)
     assert out.returncode == 0, out.stderr
     meta_path = tmp_path / "results" / "minibatch_ball" / "meta.json"
     meta = json.loads(meta_path.read_text())
-    assert meta["params"]["runs"] == 300
-    again = _cli("run", "minibatch_ball", "--runs", "300", cwd=tmp_path)  # the same parameters: replaced
+    assert meta["params"]["runs"] == 300 and meta["params"]["steps"] == 60
+    again = _cli("run", "minibatch_ball", "--runs", "300", *short, cwd=tmp_path)  # the same parameters: replaced
     assert again.returncode == 0, again.stderr
-    other = _cli("run", "minibatch_ball", "--runs", "320", cwd=tmp_path)
+    other = _cli("run", "minibatch_ball", "--runs", "320", *short, cwd=tmp_path)
     assert other.returncode == 2 and "runs 300 -> 320" in other.stderr and "--force" in other.stderr
     # results of a larger scale stand against a quick run
     meta_path.write_text(json.dumps({**meta, "scale": "full", "params": {**meta["params"], "runs": 100_000}}))
     quick = _cli("run", "minibatch_ball", cwd=tmp_path)
     assert quick.returncode == 2 and "holds full-scale results" in quick.stderr
     assert json.loads(meta_path.read_text())["scale"] == "full"
-    forced = _cli("run", "minibatch_ball", "--runs", "300", "--force", cwd=tmp_path)
+    forced = _cli("run", "minibatch_ball", "--runs", "300", *short, "--force", cwd=tmp_path)
     assert forced.returncode == 0 and json.loads(meta_path.read_text())["scale"] == "quick"
 
 
@@ -72,7 +73,7 @@ def test_study_help_and_overrides(tmp_path):
     assert bad.returncode == 2 and "did you mean 'dim'?" in bad.stderr and "Traceback" not in bad.stderr
     typed = _cli("run", "noise_ball", "--set", "dim=3.5")
     assert typed.returncode == 2 and "must be int" in typed.stderr
-    ok = _cli("run", "minibatch_ball", "--runs", "300", "--set", "lr=0.05", "--out", str(tmp_path))
+    ok = _cli("run", "minibatch_ball", "--runs", "300", "--set", "lr=0.05", "--set", "steps=60", "--out", str(tmp_path))
     assert ok.returncode == 0, ok.stderr
     assert json.loads((tmp_path / "minibatch_ball" / "meta.json").read_text())["params"]["lr"] == 0.05
 

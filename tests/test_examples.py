@@ -22,7 +22,8 @@ def _code_lines(code):
 
 @pytest.mark.parametrize("name,expect", [("adam_ball", r"ball ~ lr\^[\d.]+ B\^-[\d.]+"),
                                          ("nesterov_vs_momentum", r"Nesterov: best lr [\d.]+ on the grid"),
-                                         ("rotated_bound", r"misaligned: final .* bound [\d.]+: holds")])
+                                         ("rotated_bound", r"misaligned: final .* bound [\d.]+: holds"),
+                                         ("own_rule", r"against the exact curve: max \|z\| [\d.]+")])
 def test_research_questions(name, expect, tmp_path):
     code = (DOCS / "examples" / f"{name}.py").read_text()
     body = code.split('"""', 2)[2]  # the docstring states the question; the code is what counts

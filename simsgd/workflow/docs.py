@@ -217,7 +217,17 @@ def _param(v):
     return text if len(text) <= 100 else text[:97] + "…"
 
 
-def _study_page(entry, meta, doc):
+def _data_schema(path):
+    """``(key, shape, dtype)`` of every array in a study's ``data.npz`` (read lazily: headers only)."""
+    import numpy as np
+
+    if not path.is_file():
+        return []
+    with np.load(path, mmap_mode="r") as f:
+        return [(k, tuple(f[k].shape), str(f[k].dtype)) for k in f.files]
+
+
+def _study_page(entry, meta, doc, schema=()):
     name = entry["name"]
     verdict = entry.get("verdict", "?").upper()
     first, _, rest = doc.strip().partition("\n")
@@ -255,6 +265,12 @@ def _study_page(entry, meta, doc):
         lines += ["## Numbers", "", "| quantity | value |", "|---|---:|"]
         lines += [f"| `{_cell(k)}` | {_cell(v)} |" for k, v in rows]
         lines += [""]
+    if schema:
+        lines += ["## Data", "", f"`results/{name}/data.npz` (NumPy's `np.load`; everything the verdict and the figure "
+                  "are computed from, written by the study's `simulate` and read back by `--replot`):", "",
+                  "| array | shape | dtype |", "|---|---|---|"]
+        lines += [f"| `{k}` | {shape} | {dtype} |" for k, shape, dtype in schema]
+        lines += [""]
     note = "Scalars and short lists only" + (f" ({more} more not shown)" if more else "")
     lines += [f"{note}; every number is in `results/index.json` and the data in `results/{name}/`.", ""]
     return "\n".join(lines)
@@ -283,7 +299,8 @@ def _studies_pages(src, results):
         doc = _module_doc(study_files[name]) if name in study_files else ""
         if entry.get("figure") and (results / entry["figure"]).is_file():
             shutil.copy2(results / entry["figure"], src / "studies" / Path(entry["figure"]).name)
-        (src / "studies" / f"{name}.md").write_text(_study_page(entry, meta, doc), encoding="utf-8")
+        (src / "studies" / f"{name}.md").write_text(_study_page(entry, meta, doc, _data_schema(results / name / "data.npz")),
+                                                    encoding="utf-8")
         overview.append(f"| [{name}]({name}.md) | {', '.join(entry.get('claims', []))} | "
                         f"{entry.get('verdict', '?').upper()} | {entry.get('scale', '?')} | "
                         f"{_cell(doc.strip().partition(chr(10))[0])} |")

@@ -39,12 +39,15 @@ def verdict_title(ax, passed, text):
     ax.set_title(("PASS: " if passed else "FAIL: ") + text, color="#1a7f37" if passed else "#b91c1c")
 
 
-def caption(path, claims):
+def caption(path, claims, params=None, about=""):
     """Append below the figure at ``path`` one paragraph per claim: its ID, whether it held and its evidence
-    (the statistics, thresholds and numbers the verdict used), so that the figure reads alone.
+    (the statistics, thresholds and numbers the verdict used), then the run's parameters, so that the
+    figure reads alone.
 
-    ``claims`` maps claim IDs to ``Claim.record()`` dicts. The PNG is rewritten in place at its own width.
+    ``claims`` maps claim IDs to ``Claim.record()`` dicts; ``params`` the study's parameters, ``about`` what
+    precedes them (scale, seed). The PNG is rewritten in place at its own width.
     """
+    import json
     import io
     import textwrap
 
@@ -66,6 +69,10 @@ def caption(path, claims):
             conditions = ", ".join(k.replace("_", " ") for k in rec.get("checks", {}))
             text = f"{cid} {verdict} ({rec['status']}): {rec['evidence']} [conditions: {conditions}]"
             paragraphs.append(textwrap.fill(text, chars))
+        if params:
+            values = ", ".join(f"{k} = {json.dumps(v, separators=(',', ':'))}" for k, v in params.items())
+            paragraphs.append(textwrap.fill(f"Parameters ({about}): {values}", chars, max_lines=4,
+                                            placeholder=" ... (all in meta.json)"))
         body = "\n".join(paragraphs)
         n_lines = body.count("\n") + 1
         fig = plt.figure(figsize=(width_in, 0.16 + n_lines * 7.5 * 1.25 / 72), dpi=dpi,

@@ -271,7 +271,7 @@ def run(name, scale="quick", runs=None, seed=0, target="cpu", out=None, replot=F
     (folder / "meta.json").write_text(json.dumps(meta, indent=2) + "\n")
     figure = folder / f"{name}.png"
     mod.plot(data, params, passed, raw, figure)
-    caption(figure, status)
+    caption(figure, status, params, f"{meta.get('scale')} scale, seed {meta.get('seed')}")
     entry = {
         "name": name,
         "claims": list(mod.CLAIMS),
