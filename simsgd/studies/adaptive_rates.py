@@ -211,7 +211,7 @@ def verdict(data, p):
 
 
 def plot(data, p, passed, numbers, path):
-    from simsgd.workflow.plotting import band, style, verdict_title
+    from simsgd.workflow.plotting import band, marks, style, verdict_title
 
     with style() as plt:
         fig, ax = plt.subplots(1, 4, figsize=(20, 4.2))
@@ -241,7 +241,7 @@ def plot(data, p, passed, numbers, path):
         so = data["oracle_steps"]
         for i, name in enumerate(_oracle_rules(p)):
             mean, sem = data[f"oracle_{name}_sim"]
-            band(ax[3], so, mean, sem, f"{name} (simsgd)", color=f"C{i}")
+            band(ax[3], so, mean, sem, f"{name} (simsgd)", color=f"C{i}", **marks(i, so.size))
             ax[3].plot(so, data[f"oracle_{name}_numpy"][0], "k:", lw=1)
         ax[3].plot([], [], "k:", label="NumPy from the formulas")
         ax[3].set(yscale="log", xlabel="step t", ylabel="E||θ_t - θ*||²",

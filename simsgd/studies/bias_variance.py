@@ -148,7 +148,8 @@ def plot(data, p, passed, numbers, path):
         ax[0].plot(k, o["bias2"], "k--", lw=1.2, zorder=5, label="oracle (NumPy, exact given X)")
         ax[0].plot(k, o["variance"], "k--", lw=1.2, zorder=5)
         ax[0].plot(k, o["test_error"], "k--", lw=1.2, zorder=5)
-        ax[0].axvline(numbers["best_degree"], color="C3", ls=":", lw=1)
+        ax[0].axvline(numbers["best_degree"], color="C3", ls=":", lw=1,
+                      label=f"lowest test error: degree {numbers['best_degree']}")
         ax[0].set(xlabel="polynomial degree k", ylabel="mean over test inputs", xticks=k[::2])
         verdict_title(ax[0], passed, f"C08: {p['runs']} training sets of n = {p['n']}, degrees 0-{K}")
         ax[0].legend(fontsize=8)
